@@ -21,6 +21,8 @@ kube::codegen::gen_helpers \
   --boilerplate "${boilerplate}" \
   "${root}/pkg/apis"
 
+# gen_client looks for stale files in these folders; make sure they exist.
+mkdir -p pkg/client/clientset pkg/client/listers pkg/client/informers
 kube::codegen::gen_client \
   --with-watch \
   --output-dir "${root}/pkg/client" \

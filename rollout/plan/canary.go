@@ -1,0 +1,313 @@
+package plan
+
+import (
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// Canary plans one reconcile of a Rollout with the canary strategy and no traffic
+// router: the canary's share is a ratio of replicas.
+//
+// The rollout is in one of four situations, decided in this order:
+//   - steady: the new ReplicaSet is (or becomes, on the first deploy) the stable
+//     one; it runs all replicas and older ReplicaSets go away;
+//   - aborted: status.abort is set; the stable side returns to full size and
+//     both Services to the stable ReplicaSet, the canary is scaled down;
+//   - promoting: past the last step, promoted full, or a fast rollback; the new
+//     ReplicaSet grows to full size, the stable Service switches to it once it can
+//     carry the load, and once the switch shows in the EndpointSlices it becomes
+//     stable;
+//   - stepping: the steps run in order; several may complete in one reconcile.
+func Canary(in Input) Plan {
+	p := newPlanner(in)
+	switch {
+	case p.spec.Paused:
+		p.holdPaused()
+	case in.Stable == nil || in.Stable.Hash == in.New.Hash:
+		p.steady()
+	case p.status.Abort:
+		p.aborted()
+	case p.status.PromoteFull || p.isFastRollback():
+		p.promoting()
+	default:
+		p.stepping()
+	}
+	return p.finish()
+}
+
+// planner accumulates one Plan.
+type planner struct {
+	in     Input
+	spec   *v1alpha1.RolloutSpec
+	canary *v1alpha1.CanaryStrategy
+	status *v1alpha1.RolloutStatus
+	// replicas is the desired spec.replicas of every ReplicaSet, by name.
+	replicas map[string]int32
+	plan     Plan
+}
+
+func newPlanner(in Input) *planner {
+	ro := in.Rollout
+	p := &planner{
+		in:       in,
+		spec:     &ro.Spec,
+		canary:   ro.Spec.Strategy.Canary,
+		status:   ro.Status.DeepCopy(),
+		replicas: map[string]int32{},
+		plan:     Plan{Replicas: map[string]int32{}, ScaleDownAt: map[string]time.Time{}},
+	}
+	for _, rs := range in.all() {
+		p.replicas[rs.Name] = rs.Replicas
+	}
+	p.resetOnNewRevision()
+	return p
+}
+
+// resetOnNewRevision starts the steps over when the pod template or the steps
+// changed since the status was written: a new revision (or a retry after an abort
+// with a different template) is a fresh canary.
+func (p *planner) resetOnNewRevision() {
+	stepHash := StepsHash(p.canary.Steps)
+	if p.status.CurrentPodHash == p.in.New.Hash && p.status.CurrentStepHash == stepHash {
+		return
+	}
+	podChanged := p.status.CurrentPodHash != p.in.New.Hash
+	p.status.CurrentPodHash = p.in.New.Hash
+	p.status.CurrentStepHash = stepHash
+	p.setStepIndex(0)
+	p.status.PauseConditions = nil
+	p.status.ControllerPause = false
+	if podChanged {
+		p.status.Abort = false
+		p.status.AbortedAt = nil
+		p.status.PromoteFull = false
+	}
+}
+
+// replicaCount is spec.replicas (defaulted).
+func (p *planner) replicaCount() int32 {
+	if p.spec.Replicas == nil {
+		return v1alpha1.DefaultReplicas
+	}
+	return *p.spec.Replicas
+}
+
+// holdPaused changes nothing while the user pause (spec.paused) is on.
+func (p *planner) holdPaused() {}
+
+// steady runs the new ReplicaSet at full size as the stable one.
+func (p *planner) steady() {
+	n := p.in.New
+	if p.status.StableRS != n.Hash && p.in.Stable == nil && p.status.StableRS != "" {
+		p.event(false, "RolloutCompleted", fmt.Sprintf("ReplicaSet %s is stable (the previous stable ReplicaSet no longer exists)", n.Name))
+	}
+	p.status.StableRS = n.Hash
+	p.setStepIndex(int32(len(p.canary.Steps)))
+	p.status.PauseConditions = nil
+	p.status.ControllerPause = false
+	p.status.PromoteFull = false
+	p.status.Abort = false
+	p.status.AbortedAt = nil
+	p.scaleTo(map[string]int32{n.Name: p.replicaCount()}, 0)
+	p.pointServicesAt(n, n)
+}
+
+// aborted returns to the stable ReplicaSet at full size.
+func (p *planner) aborted() {
+	s, n := p.in.Stable, p.in.New
+	if p.status.AbortedAt == nil {
+		now := metav1.NewTime(p.in.Now)
+		p.status.AbortedAt = &now
+		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: traffic and Services back to stable ReplicaSet %s", s.Name))
+	}
+	p.setStepIndex(0)
+	p.status.PauseConditions = nil
+	p.status.ControllerPause = false
+	p.scaleTo(map[string]int32{s.Name: p.replicaCount(), n.Name: 0}, 0)
+	p.pointServicesAt(s, s)
+}
+
+// isFastRollback reports whether the new ReplicaSet is an older revision the
+// rollout may return to without steps: it still runs inside its scale-down delay,
+// or it is within spec.rollbackWindow revisions of the stable one.
+func (p *planner) isFastRollback() bool {
+	n, s := p.in.New, p.in.Stable
+	if n.Revision >= s.Revision {
+		return false
+	}
+	if n.ScaleDownAt != nil && p.in.Now.Before(*n.ScaleDownAt) && n.Available > 0 {
+		return true
+	}
+	w := p.spec.RollbackWindow
+	return w != nil && w.Revisions > 0 && s.Revision-n.Revision <= int64(w.Revisions)
+}
+
+// stepping runs the steps from status.currentStepIndex on, completing as many as
+// the observed state allows, and goes on to promotion after the last.
+func (p *planner) stepping() {
+	steps := p.canary.Steps
+	for {
+		index := p.stepIndex()
+		if int(index) >= len(steps) {
+			p.promoting()
+			return
+		}
+		if !p.runStep(steps[index]) {
+			return
+		}
+		p.event(false, "RolloutStepCompleted", fmt.Sprintf("Rollout step %d/%d completed (%s)", index+1, len(steps), describeStep(steps[index])))
+		p.setStepIndex(index + 1)
+	}
+}
+
+// runStep works on one step and reports whether it is complete.
+func (p *planner) runStep(step v1alpha1.CanaryStep) bool {
+	switch {
+	case step.SetWeight != nil:
+		return p.holdWeight(*step.SetWeight)
+	case step.Pause != nil:
+		p.holdWeight(p.currentWeight())
+		return p.pauseStep(step.Pause)
+	case step.Analysis != nil:
+		// The analysis hook: until the analysis controller lands, an analysis step
+		// waits where it is (a user can promote past it).
+		p.holdWeight(p.currentWeight())
+		return false
+	default:
+		// setCanaryScale, setHeaderRoute and setMirrorRoute only act with a traffic
+		// router; without one they complete at once.
+		return true
+	}
+}
+
+// currentWeight is the weight of the latest setWeight step up to and including
+// the current one (0 before the first).
+func (p *planner) currentWeight() int32 {
+	steps := p.canary.Steps
+	for i := min(int(p.stepIndex()), len(steps)-1); i >= 0; i-- {
+		if steps[i].SetWeight != nil {
+			return *steps[i].SetWeight
+		}
+	}
+	return 0
+}
+
+// holdWeight plans the replica split for a weight and reports whether the
+// ReplicaSets have reached it.
+func (p *planner) holdWeight(weight int32) bool {
+	s, n := p.in.Stable, p.in.New
+	canary, stable, floorSurge := p.weightSplit(weight)
+	p.scaleTo(map[string]int32{n.Name: canary, s.Name: stable}, floorSurge)
+	canaryTarget := n
+	if n.Available == 0 {
+		canaryTarget = s
+	}
+	p.pointServicesAt(s, canaryTarget)
+	return p.reached(n, canary) && p.reached(s, stable) && p.othersGone()
+}
+
+// weightSplit turns a weight into canary and stable replica counts. While a stable
+// Service selects the stable ReplicaSet it keeps at least one pod, because a
+// Service must never select nothing (SPEC §2.7 rule 1); floorSurge is the one pod
+// of surge that floor may need even when maxSurge is 0.
+func (p *planner) weightSplit(weight int32) (canary, stable, floorSurge int32) {
+	total := p.replicaCount()
+	canary = canaryWeightReplicas(total, weight)
+	stable = total - canary
+	if p.in.StableService != nil && stable < 1 && total > 0 {
+		return canary, 1, 1
+	}
+	return canary, stable, 0
+}
+
+// pauseStep handles a pause step and reports whether it is over.
+func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
+	cond := p.pauseCondition(v1alpha1.PauseReasonCanaryPauseStep)
+	if cond == nil {
+		if p.status.ControllerPause {
+			// The controller paused here and someone cleared the condition: promoted.
+			p.status.ControllerPause = false
+			p.event(false, "RolloutResumed", "Rollout resumed")
+			return true
+		}
+		p.status.PauseConditions = append(p.status.PauseConditions, v1alpha1.PauseCondition{
+			Reason: v1alpha1.PauseReasonCanaryPauseStep, StartTime: metav1.NewTime(p.in.Now),
+		})
+		p.status.ControllerPause = true
+		p.event(false, "RolloutPaused", "Rollout paused at "+describePause(pause))
+		cond = &p.status.PauseConditions[len(p.status.PauseConditions)-1]
+	}
+	d, ok, err := PauseDuration(pause)
+	if err != nil || !ok {
+		return false // indefinite: wait for promote
+	}
+	end := cond.StartTime.Add(d)
+	if !p.in.Now.Before(end) {
+		p.removePauseCondition(v1alpha1.PauseReasonCanaryPauseStep)
+		p.status.ControllerPause = false
+		return true
+	}
+	p.requeueAfter(end.Sub(p.in.Now))
+	return false
+}
+
+// promoting grows the new ReplicaSet to full size, switches the stable Service to
+// it once it can carry the load, and makes it stable once the switch shows in the
+// EndpointSlices. Only then may the old stable ReplicaSet go (SPEC §2.7 rule 2).
+func (p *planner) promoting() {
+	s, n := p.in.Stable, p.in.New
+	total := p.replicaCount()
+	_, unavailable := surgeAndUnavailable(total, p.canary.MaxSurge, p.canary.MaxUnavailable)
+	canCarry := n.Available >= max(1, total-unavailable) || total == 0
+
+	// The stable side keeps a pod until its Service has moved (see weightSplit).
+	stableFloor := int32(0)
+	if p.in.StableService != nil && !p.serviceSettledOn(p.in.StableService, n) {
+		stableFloor = min(1, total)
+	}
+	p.scaleTo(map[string]int32{n.Name: total, s.Name: stableFloor}, stableFloor)
+	if !canCarry {
+		p.pointServicesAt(s, p.canaryServiceTarget())
+		return
+	}
+	p.pointServicesAt(n, n)
+	if p.in.StableService != nil && !p.serviceSettledOn(p.in.StableService, n) {
+		// Wait for the EndpointSlices to show the switch before the old side goes.
+		p.requeueAfter(endpointCheckInterval)
+		return
+	}
+	p.completePromotion()
+}
+
+// completePromotion makes the new ReplicaSet stable.
+func (p *planner) completePromotion() {
+	s, n := p.in.Stable, p.in.New
+	p.status.StableRS = n.Hash
+	p.setStepIndex(int32(len(p.canary.Steps)))
+	p.status.PromoteFull = false
+	p.status.PauseConditions = nil
+	p.status.ControllerPause = false
+	p.event(false, "RolloutCompleted", fmt.Sprintf("ReplicaSet %s is now stable", n.Name))
+	// The old stable is an "other" from now on; without a traffic router its
+	// scale-down delay is 0, so it goes now.
+	p.replicas[s.Name] = 0
+	p.replicas[n.Name] = p.replicaCount()
+}
+
+// canaryServiceTarget is the ReplicaSet the canary Service should select: the new
+// one once it has an available pod, the stable one until then.
+func (p *planner) canaryServiceTarget() *ReplicaSet {
+	if p.in.New.Available > 0 {
+		return p.in.New
+	}
+	return p.in.Stable
+}
+
+// endpointCheckInterval is how soon to look again at a Service's EndpointSlices
+// after switching its selector. EndpointSlice changes also arrive as watch events
+// on the ReplicaSet side only indirectly, so the controller polls briefly.
+const endpointCheckInterval = 500 * time.Millisecond

@@ -1,0 +1,82 @@
+package plan
+
+import (
+	"time"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// Input is what one reconcile observed.
+type Input struct {
+	// Rollout is the Rollout with defaults applied. Plan never modifies it.
+	Rollout *v1alpha1.Rollout
+	// New is the ReplicaSet for the current pod template. The controller creates it
+	// (with 0 replicas) before planning, so it is never nil.
+	New *ReplicaSet
+	// Stable is the ReplicaSet named by status.stableRS, or nil when there is none
+	// yet (first deploy) or it no longer exists.
+	Stable *ReplicaSet
+	// Others are the remaining ReplicaSets of the Rollout.
+	Others []*ReplicaSet
+	// StableService and CanaryService describe the Services named in the canary
+	// strategy; nil when the strategy names none.
+	StableService, CanaryService *Service
+	// Now is the time of this reconcile.
+	Now time.Time
+}
+
+// ReplicaSet is what planning needs to know of one ReplicaSet.
+type ReplicaSet struct {
+	Name string
+	// Hash is the value of its sluice.dev/pod-template-hash label.
+	Hash string
+	// Revision is its sluice.dev/revision annotation.
+	Revision int64
+	// Replicas is spec.replicas; Pods is status.replicas (pods that exist).
+	Replicas, Pods int32
+	// Ready and Available are from its status.
+	Ready, Available int32
+	// ScaleDownAt is its sluice.dev/scale-down-deadline, if set: until then an old
+	// ReplicaSet keeps its pods (for fast rollback), after it they go.
+	ScaleDownAt *time.Time
+	// Synced is true when the ReplicaSet's status reflects its current spec
+	// (status.observedGeneration >= metadata.generation), so its counts can be trusted.
+	Synced bool
+}
+
+// Service is what planning needs to know of one Service sluice manages.
+type Service struct {
+	Name string
+	// SelectedHash is the pod-template-hash in its selector ("" when none).
+	SelectedHash string
+	// Settled is true when its EndpointSlices list ready endpoints of SelectedHash's
+	// pods only: the last selector change has taken effect.
+	Settled bool
+}
+
+// Plan is the desired outcome of one reconcile.
+type Plan struct {
+	// Replicas maps ReplicaSet names to their desired spec.replicas. Only
+	// ReplicaSets that must change are listed.
+	Replicas map[string]int32
+	// ScaleDownAt maps ReplicaSet names to a scale-down deadline to record.
+	ScaleDownAt map[string]time.Time
+	// StableServiceHash and CanaryServiceHash are the hashes the Services must
+	// select ("" = leave the Service alone).
+	StableServiceHash, CanaryServiceHash string
+	// Status is the Rollout status to write (the controller fills in replica
+	// counts, conditions and phase).
+	Status v1alpha1.RolloutStatus
+	// Events are the decisions worth telling a person about.
+	Events []Event
+	// RequeueAfter is when to look again without a watch event (0 = not needed):
+	// the end of a timed pause, a scale-down deadline, an endpoint check.
+	RequeueAfter time.Duration
+}
+
+// Event is a Kubernetes event the controller records on the Rollout.
+type Event struct {
+	Warning bool
+	Reason  string
+	Message string
+}

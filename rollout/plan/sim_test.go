@@ -1,0 +1,219 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// world is a small model of a cluster for driving Canary tick by tick: ReplicaSets
+// whose pods become available one tick after they are asked for, and Services whose
+// EndpointSlices catch up one tick after a selector change. After every plan it
+// checks the safety rules of SPEC §2.7.
+type world struct {
+	t        *testing.T
+	ro       *v1alpha1.Rollout
+	rs       map[string]*ReplicaSet
+	revision int64
+	now      time.Time
+	services map[string]*Service
+	events   []string
+	// notReady marks hashes whose pods never become available.
+	notReady map[string]bool
+	// current is the hash of the Rollout's current template.
+	current string
+}
+
+func newWorld(t *testing.T, replicas int32, canary *v1alpha1.CanaryStrategy) *world {
+	ro := &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{
+		Replicas: &replicas,
+		Strategy: v1alpha1.RolloutStrategy{Canary: canary},
+	}}
+	v1alpha1.SetRolloutDefaults(ro)
+	w := &world{t: t, ro: ro, rs: map[string]*ReplicaSet{}, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		services: map[string]*Service{}, notReady: map[string]bool{}}
+	if canary.StableService != "" {
+		w.services["stable"] = &Service{Name: canary.StableService}
+		w.services["canary"] = &Service{Name: canary.CanaryService}
+	}
+	return w
+}
+
+// deploy switches the template to the one identified by hash (creating its
+// ReplicaSet at 0, as the controller does before planning).
+func (w *world) deploy(hash string) {
+	if _, ok := w.rs[hash]; !ok {
+		w.revision++
+		w.rs[hash] = &ReplicaSet{Name: "ro-" + hash, Hash: hash, Revision: w.revision, Synced: true}
+	}
+	w.current = hash
+}
+
+func (w *world) input() Input {
+	in := Input{Rollout: w.ro, New: w.rs[w.current], Now: w.now,
+		StableService: w.services["stable"], CanaryService: w.services["canary"]}
+	for _, h := range w.hashes() {
+		rs := w.rs[h]
+		switch {
+		case h == w.current:
+		case h == w.ro.Status.StableRS:
+			in.Stable = rs
+		default:
+			in.Others = append(in.Others, rs)
+		}
+	}
+	return in
+}
+
+func (w *world) hashes() []string {
+	var hs []string
+	for h := range w.rs {
+		hs = append(hs, h)
+	}
+	sort.Strings(hs)
+	return hs
+}
+
+// tick runs one reconcile and applies its plan, then lets time pass.
+func (w *world) tick(step time.Duration) Plan {
+	w.t.Helper()
+	// Pods asked for last tick are now available; endpoints caught up.
+	for h, rs := range w.rs {
+		rs.Pods = rs.Replicas
+		if !w.notReady[h] {
+			rs.Available, rs.Ready = rs.Replicas, rs.Replicas
+		}
+	}
+	for _, s := range w.services {
+		s.Settled = s.SelectedHash != "" && w.rs[s.SelectedHash].Available > 0
+	}
+	p := Canary(w.input())
+	for name, n := range p.Replicas {
+		w.byName(name).Replicas = n
+		rs := w.byName(name)
+		rs.Available = min(rs.Available, n) // scale-down removes pods at once
+	}
+	if p.StableServiceHash != "" && w.services["stable"].SelectedHash != p.StableServiceHash {
+		w.services["stable"].SelectedHash, w.services["stable"].Settled = p.StableServiceHash, false
+	}
+	if p.CanaryServiceHash != "" && w.services["canary"].SelectedHash != p.CanaryServiceHash {
+		w.services["canary"].SelectedHash, w.services["canary"].Settled = p.CanaryServiceHash, false
+	}
+	w.ro.Status = p.Status
+	for _, e := range p.Events {
+		w.events = append(w.events, e.Reason)
+	}
+	w.checkSafety()
+	w.now = w.now.Add(step)
+	return p
+}
+
+func (w *world) byName(name string) *ReplicaSet {
+	for _, rs := range w.rs {
+		if rs.Name == name {
+			return rs
+		}
+	}
+	w.t.Fatalf("no ReplicaSet %s", name)
+	return nil
+}
+
+// checkSafety asserts the bounds of SPEC §2.7 once the stable side exists.
+func (w *world) checkSafety() {
+	w.t.Helper()
+	total := *w.ro.Spec.Replicas
+	surge, unavailable := surgeAndUnavailable(total, w.ro.Spec.Strategy.Canary.MaxSurge, w.ro.Spec.Strategy.Canary.MaxUnavailable)
+	var pods, available int32
+	for _, rs := range w.rs {
+		pods += rs.Replicas
+		available += rs.Available
+	}
+	if w.ro.Status.StableRS == "" || w.current == w.ro.Status.StableRS && len(w.rs) == 1 {
+		return // first deploy: nothing to protect yet
+	}
+	if w.services["stable"] != nil {
+		surge = max(surge, 1) // the Service floor's pod (weightSplit)
+	}
+	if pods > total+surge {
+		w.t.Fatalf("%s: %d pods exceed replicas+maxSurge %d (%s)", w.now.Format(time.TimeOnly), pods, total+surge, w)
+	}
+	if available < total-unavailable && !w.anyNotReady() {
+		w.t.Fatalf("%s: %d available below replicas−maxUnavailable %d (%s)", w.now.Format(time.TimeOnly), available, total-unavailable, w)
+	}
+	for role, s := range w.services {
+		if s.SelectedHash != "" && w.rs[s.SelectedHash].Available == 0 && !w.anyNotReady() {
+			w.t.Fatalf("%s: %s Service selects %s, which has no available pod (%s)", w.now.Format(time.TimeOnly), role, s.SelectedHash, w)
+		}
+	}
+}
+
+func (w *world) anyNotReady() bool { return len(w.notReady) > 0 }
+
+func (w *world) String() string {
+	var parts []string
+	for _, h := range w.hashes() {
+		rs := w.rs[h]
+		parts = append(parts, fmt.Sprintf("%s=%d/%d", h, rs.Available, rs.Replicas))
+	}
+	for _, role := range []string{"stable", "canary"} {
+		if s, ok := w.services[role]; ok {
+			parts = append(parts, role+"→"+s.SelectedHash)
+		}
+	}
+	return strings.Join(parts, " ") + fmt.Sprintf(" step=%d", idx(w.ro.Status.CurrentStepIndex))
+}
+
+func (w *world) replicas(hash string) int32 { return w.rs[hash].Replicas }
+
+// promote is what `kubectl sluice promote` writes.
+func (w *world) promote() {
+	if len(w.ro.Status.PauseConditions) > 0 {
+		w.ro.Status.PauseConditions = nil
+		return
+	}
+	i := idx(w.ro.Status.CurrentStepIndex) + 1
+	w.ro.Status.CurrentStepIndex = &i
+}
+
+// runUntil ticks until done holds, failing after limit ticks.
+func (w *world) runUntil(what string, limit int, step time.Duration, done func() bool) {
+	w.t.Helper()
+	for i := 0; i < limit; i++ {
+		if done() {
+			return
+		}
+		w.tick(step)
+	}
+	w.t.Fatalf("never reached: %s (%s)", what, w)
+}
+
+func idx(p *int32) int32 {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func canaryWithServices(steps ...v1alpha1.CanaryStep) *v1alpha1.CanaryStrategy {
+	return &v1alpha1.CanaryStrategy{StableService: "stable", CanaryService: "canary", Steps: steps}
+}
+
+func weight(w int32) v1alpha1.CanaryStep { return v1alpha1.CanaryStep{SetWeight: &w} }
+func pauseFor(seconds int32) v1alpha1.CanaryStep {
+	d := intstr.FromInt32(seconds)
+	return v1alpha1.CanaryStep{Pause: &v1alpha1.RolloutPause{Duration: &d}}
+}
+func pauseForever() v1alpha1.CanaryStep { return v1alpha1.CanaryStep{Pause: &v1alpha1.RolloutPause{}} }
+
+func (w *world) paused() bool {
+	return len(w.ro.Status.PauseConditions) > 0
+}
+
