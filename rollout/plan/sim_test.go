@@ -216,4 +216,3 @@ func pauseForever() v1alpha1.CanaryStep { return v1alpha1.CanaryStep{Pause: &v1a
 func (w *world) paused() bool {
 	return len(w.ro.Status.PauseConditions) > 0
 }
-
