@@ -12,6 +12,12 @@
 // would push the file past the limit. sluice's own fields keep their descriptions
 // and block style.
 //
+// crdlean also bounds the label maps of a Rollout's selector and pod template (at
+// most 64 labels, values at most 63 characters, as Kubernetes itself allows for
+// values): without bounds the API server's CEL cost estimate for the rule "the
+// selector matches the template labels" assumes maps as big as a request and
+// refuses the CRD.
+//
 // Usage: go run ./hack/crdlean FILE...   (files are rewritten in place)
 package main
 
@@ -65,6 +71,11 @@ func trimFile(path string) error {
 	if !ok {
 		return fmt.Errorf("no trimming rule for kind %q", kind)
 	}
+	if kind == "Rollout" {
+		if err := boundLabelMaps(crd); err != nil {
+			return err
+		}
+	}
 	// Each embedded schema is swapped for a placeholder string, the CRD is written as
 	// block YAML, and the placeholders are then replaced by the compact JSON.
 	var flows [][]byte
@@ -101,6 +112,33 @@ func trimFile(path string) error {
 }
 
 func placeholder(i int) string { return fmt.Sprintf("SLUICE_EMBEDDED_SCHEMA_%d", i) }
+
+// labelMapPaths are the Rollout's label maps that its CEL rules read.
+var labelMapPaths = [][]string{
+	{"spec", "selector", "matchLabels"},
+	{"spec", "template", "metadata", "labels"},
+}
+
+// boundLabelMaps gives the Rollout's label maps the bounds CEL cost estimation needs.
+func boundLabelMaps(crd map[string]any) error {
+	versions, _ := lookup(crd, "spec", "versions").([]any)
+	for _, v := range versions {
+		schema, _ := lookup(v, "schema", "openAPIV3Schema").(map[string]any)
+		for _, p := range labelMapPaths {
+			node, err := schemaAt(schema, p)
+			if err != nil {
+				return fmt.Errorf("Rollout: %w", err)
+			}
+			node["maxProperties"] = 64
+			values, ok := node["additionalProperties"].(map[string]any)
+			if !ok {
+				return fmt.Errorf("Rollout: %s is not a map", strings.Join(p, "."))
+			}
+			values["maxLength"] = 63
+		}
+	}
+	return nil
+}
 
 // schemaAt follows property names ("[]" steps into array items) from a schema node.
 func schemaAt(schema map[string]any, path []string) (map[string]any, error) {

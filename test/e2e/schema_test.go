@@ -96,7 +96,9 @@ func TestSchemaRejectsBadRollouts(t *testing.T) {
 		{"surge and unavailable both 0%", rolloutWith("a", "", `
     canary: {maxSurge: "0%", maxUnavailable: 0}`), []string{"spec.strategy.canary", "maxSurge and maxUnavailable cannot both be 0"}},
 		{"surge not a percentage", rolloutWith("a", "", `
-    canary: {maxSurge: "lots"}`), []string{"spec.strategy.canary.maxSurge", "non-negative integer or a percentage"}},
+    canary: {maxSurge: "lots"}`), []string{"spec.strategy.canary.maxSurge", "should match"}},
+		{"negative unavailable", rolloutWith("a", "", `
+    canary: {maxUnavailable: -1}`), []string{"spec.strategy.canary.maxUnavailable", "must not be negative"}},
 		{"selector does not match labels", strings.Replace(rolloutWith("a", "", ""), "matchLabels: {app: a}", "matchLabels: {app: b}", 1),
 			[]string{"spec.selector.matchLabels must match spec.template.metadata.labels"}},
 		{"stable equals canary service", rolloutWith("a", "", `

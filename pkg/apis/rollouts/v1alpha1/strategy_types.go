@@ -29,14 +29,18 @@ type CanaryStrategy struct {
 	// routing, and during restarts: a number or a percentage of replicas (rounded down).
 	// +kubebuilder:default="25%"
 	// +kubebuilder:validation:XIntOrString
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.strategy.canary.maxUnavailable must be a non-negative integer or a percentage"
+	// +kubebuilder:validation:MaxLength=8
+	// +kubebuilder:validation:Pattern=`^[0-9]+%?$`
+	// +kubebuilder:validation:XValidation:rule="type(self) != int || self >= 0",message="must not be negative"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 	// MaxSurge is how many pods above replicas may exist while scaling without traffic
 	// routing: a number or a percentage of replicas (rounded up).
 	// +kubebuilder:default="25%"
 	// +kubebuilder:validation:XIntOrString
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.strategy.canary.maxSurge must be a non-negative integer or a percentage"
+	// +kubebuilder:validation:MaxLength=8
+	// +kubebuilder:validation:Pattern=`^[0-9]+%?$`
+	// +kubebuilder:validation:XValidation:rule="type(self) != int || self >= 0",message="must not be negative"
 	// +optional
 	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
 	// Analysis is background analysis: it runs from startingStep until promotion and
@@ -108,7 +112,9 @@ type RolloutPause struct {
 	// Duration is how long to wait: seconds as an integer, or a string with a unit
 	// ("30s", "5m", "1h"). Without it the pause lasts until promoted.
 	// +kubebuilder:validation:XIntOrString
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+(s|m|h)?$')",message="spec.strategy.canary.steps[].pause.duration must be a non-negative integer or a number followed by s, m or h"
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:Pattern=`^[0-9]+(s|m|h)?$`
+	// +kubebuilder:validation:XValidation:rule="type(self) != int || self >= 0",message="must not be negative"
 	// +optional
 	Duration *intstr.IntOrString `json:"duration,omitempty"`
 }
@@ -192,6 +198,7 @@ type RouteMatch struct {
 	// +optional
 	Path *StringMatch `json:"path,omitempty"`
 	// Headers match request headers by name.
+	// +kubebuilder:validation:MaxProperties=16
 	// +optional
 	Headers map[string]StringMatch `json:"headers,omitempty"`
 }
@@ -221,6 +228,9 @@ type BlueGreenStrategy struct {
 	AutoPromotionSeconds int32 `json:"autoPromotionSeconds,omitempty"`
 	// MaxUnavailable is how many pods may be unavailable during restarts.
 	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:MaxLength=8
+	// +kubebuilder:validation:Pattern=`^[0-9]+%?$`
+	// +kubebuilder:validation:XValidation:rule="type(self) != int || self >= 0",message="must not be negative"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 	// ScaleDownDelaySeconds is how long the old active ReplicaSet keeps running after
