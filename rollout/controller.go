@@ -1,0 +1,257 @@
+// Package rollout is the Rollout controller: it watches Rollouts, their
+// ReplicaSets and the Services they name, and reconciles each Rollout toward the
+// state package plan decides.
+//
+// One reconcile (sync.go) reads everything from informer caches, asks plan what
+// to do, applies it with small idempotent writers (replicasets.go, services.go),
+// and writes status once (status.go).
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	appsinformers "k8s.io/client-go/informers/apps/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+	sluiceclient "github.com/sluice-dev/sluice/pkg/client/clientset/versioned"
+	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions/rollouts/v1alpha1"
+	sluicelisters "github.com/sluice-dev/sluice/pkg/client/listers/rollouts/v1alpha1"
+)
+
+// serviceIndex indexes Rollouts by the "namespace/name" of every Service they name,
+// so a Service event wakes exactly the Rollouts that use it.
+const serviceIndex = "byService"
+
+// Config is what the controller needs from the process that runs it.
+type Config struct {
+	Kube     kubernetes.Interface
+	Sluice   sluiceclient.Interface
+	Rollouts sluiceinformers.RolloutInformer
+	// ReplicaSets must be filtered to sluice's pod-template-hash label.
+	ReplicaSets appsinformers.ReplicaSetInformer
+	Services    coreinformers.ServiceInformer
+	Recorder    record.EventRecorder
+	Clock       clock.Clock
+}
+
+// Controller reconciles Rollouts.
+type Controller struct {
+	kube          kubernetes.Interface
+	sluice        sluiceclient.Interface
+	rolloutLister sluicelisters.RolloutLister
+	rolloutIndex  cache.Indexer
+	rsLister      appslisters.ReplicaSetLister
+	serviceLister corelisters.ServiceLister
+	recorder      record.EventRecorder
+	clock         clock.Clock
+	queue         workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	synced        []cache.InformerSynced
+	freshness     *freshness
+}
+
+// NewController wires the informers' event handlers to a rate-limited queue.
+func NewController(cfg Config) (*Controller, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	c := &Controller{
+		kube:          cfg.Kube,
+		sluice:        cfg.Sluice,
+		rolloutLister: cfg.Rollouts.Lister(),
+		rolloutIndex:  cfg.Rollouts.Informer().GetIndexer(),
+		rsLister:      cfg.ReplicaSets.Lister(),
+		serviceLister: cfg.Services.Lister(),
+		recorder:      cfg.Recorder,
+		clock:         cfg.Clock,
+		freshness:     newFreshness(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
+			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "rollouts"}),
+		synced: []cache.InformerSynced{
+			cfg.Rollouts.Informer().HasSynced,
+			cfg.ReplicaSets.Informer().HasSynced,
+			cfg.Services.Informer().HasSynced,
+		},
+	}
+	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout}); err != nil {
+		return nil, fmt.Errorf("add Rollout service index: %w", err)
+	}
+	if _, err := cfg.Rollouts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueue,
+		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
+		DeleteFunc: c.enqueue,
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := cfg.ReplicaSets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueueOwner,
+		UpdateFunc: func(_, obj any) { c.enqueueOwner(obj) },
+		DeleteFunc: c.enqueueOwner,
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := cfg.Services.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueueServiceUsers,
+		UpdateFunc: func(_, obj any) { c.enqueueServiceUsers(obj) },
+		DeleteFunc: c.enqueueServiceUsers,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Run waits for the caches, then runs workers until ctx is cancelled, and returns
+// once every worker has finished its current item.
+func (c *Controller) Run(ctx context.Context, workers int) error {
+	defer utilruntime.HandleCrash()
+	logger := klog.FromContext(ctx)
+	if !cache.WaitForNamedCacheSync("rollout", ctx.Done(), c.synced...) {
+		return fmt.Errorf("rollout controller: caches did not sync")
+	}
+	logger.Info("Starting Rollout workers", "workers", workers)
+	done := make(chan struct{})
+	for i := 0; i < workers; i++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			wait.UntilWithContext(ctx, c.runWorker, time.Second)
+		}()
+	}
+	<-ctx.Done()
+	c.queue.ShutDownWithDrain()
+	for i := 0; i < workers; i++ {
+		<-done
+	}
+	logger.Info("Rollout workers stopped")
+	return nil
+}
+
+func (c *Controller) runWorker(ctx context.Context) {
+	for c.processNextItem(ctx) {
+	}
+}
+
+func (c *Controller) processNextItem(ctx context.Context) bool {
+	key, shutdown := c.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer c.queue.Done(key)
+	logger := klog.FromContext(ctx).WithValues("rollout", key.Name, "namespace", key.Namespace)
+	requeueAfter, err := c.sync(klog.NewContext(ctx, logger), key)
+	switch {
+	case errors.Is(err, errSpecInvalid):
+		c.queue.AddRateLimited(key)
+	case err != nil:
+		if isConflict(err) {
+			logger.V(4).Info("Conflict, requeueing", "err", err)
+		} else {
+			logger.Error(err, "Reconcile failed")
+		}
+		c.queue.AddRateLimited(key)
+	default:
+		c.queue.Forget(key)
+		if requeueAfter > 0 {
+			c.queue.AddAfter(key, requeueAfter)
+		}
+	}
+	return true
+}
+
+func (c *Controller) enqueue(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	ro, ok := obj.(*v1alpha1.Rollout)
+	if !ok {
+		return
+	}
+	c.queue.Add(cache.MetaObjectToName(ro))
+}
+
+// enqueueOwner wakes the Rollout that controls a ReplicaSet, or, for an orphan,
+// every Rollout in its namespace whose selector matches it (it may be adopted).
+func (c *Controller) enqueueOwner(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	rs, ok := obj.(*appsv1.ReplicaSet)
+	if !ok {
+		return
+	}
+	if ref := metav1GetControllerOf(rs); ref != nil {
+		if ref.Kind == "Rollout" && ref.APIVersion == v1alpha1.SchemeGroupVersion.String() {
+			c.queue.Add(cache.ObjectName{Namespace: rs.Namespace, Name: ref.Name})
+		}
+		return
+	}
+	for _, ro := range c.rolloutsSelecting(rs) {
+		c.queue.Add(cache.MetaObjectToName(ro))
+	}
+}
+
+// enqueueServiceUsers wakes the Rollouts that name a Service (e.g. a missing
+// stable Service was just created).
+func (c *Controller) enqueueServiceUsers(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	svc, ok := obj.(*corev1.Service)
+	if !ok {
+		return
+	}
+	users, err := c.rolloutIndex.ByIndex(serviceIndex, svc.Namespace+"/"+svc.Name)
+	if err != nil {
+		return
+	}
+	for _, u := range users {
+		c.enqueue(u)
+	}
+}
+
+// servicesOfRollout is the index function behind serviceIndex.
+func servicesOfRollout(obj any) ([]string, error) {
+	ro, ok := obj.(*v1alpha1.Rollout)
+	if !ok {
+		return nil, nil
+	}
+	var keys []string
+	for _, name := range referencedServices(ro) {
+		keys = append(keys, ro.Namespace+"/"+name)
+	}
+	return keys, nil
+}
+
+// referencedServices lists the Services a Rollout's strategy names.
+func referencedServices(ro *v1alpha1.Rollout) []string {
+	var names []string
+	add := func(n string) {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	if c := ro.Spec.Strategy.Canary; c != nil {
+		add(c.StableService)
+		add(c.CanaryService)
+	}
+	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
+		add(bg.ActiveService)
+		add(bg.PreviewService)
+	}
+	return names
+}

@@ -1,0 +1,310 @@
+package rollout
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/rand"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// Labels and annotations sluice puts on the objects it owns (SPEC §1).
+const (
+	HashLabel                   = "sluice.dev/pod-template-hash"
+	RevisionAnnotation          = "sluice.dev/revision"
+	ScaleDownDeadlineAnnotation = "sluice.dev/scale-down-deadline"
+)
+
+var rolloutKind = v1alpha1.SchemeGroupVersion.WithKind("Rollout")
+
+// ownedReplicaSets returns the ReplicaSets controlled by the Rollout, adopting
+// orphans its selector matches and releasing owned ones it no longer matches, as
+// the Deployment controller does. Adoption and release are rare writes; the common
+// path only reads the lister.
+func (c *Controller) ownedReplicaSets(ctx context.Context, ro *v1alpha1.Rollout) ([]*appsv1.ReplicaSet, error) {
+	selector, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector)
+	if err != nil {
+		return nil, fmt.Errorf("invalid selector: %w", err)
+	}
+	all, err := c.rsLister.ReplicaSets(ro.Namespace).List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	var owned []*appsv1.ReplicaSet
+	for _, rs := range all {
+		ref := metav1.GetControllerOf(rs)
+		matches := selector.Matches(labels.Set(rs.Labels))
+		switch {
+		case ref != nil && ref.UID == ro.UID:
+			if matches {
+				owned = append(owned, rs)
+				continue
+			}
+			if err := c.releaseReplicaSet(ctx, rs); err != nil {
+				return nil, err
+			}
+		case ref == nil && matches && rs.DeletionTimestamp == nil && ro.DeletionTimestamp == nil:
+			adopted, err := c.adoptReplicaSet(ctx, ro, rs)
+			if err != nil {
+				return nil, err
+			}
+			if adopted != nil {
+				owned = append(owned, adopted)
+			}
+		}
+	}
+	return owned, nil
+}
+
+func (c *Controller) adoptReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet) (*appsv1.ReplicaSet, error) {
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{
+		"ownerReferences": []metav1.OwnerReference{*metav1.NewControllerRef(ro, rolloutKind)},
+		"uid":             rs.UID,
+	}})
+	adopted, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesMerge, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("adopt ReplicaSet %s: %w", rs.Name, err)
+	}
+	return adopted, nil
+}
+
+func (c *Controller) releaseReplicaSet(ctx context.Context, rs *appsv1.ReplicaSet) error {
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{
+		"ownerReferences": []map[string]any{{"$patch": "delete", "uid": metav1.GetControllerOf(rs).UID}},
+		"uid":             rs.UID,
+	}})
+	_, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesStrategic, patch, metav1.PatchOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("release ReplicaSet %s: %w", rs.Name, err)
+	}
+	return nil
+}
+
+// findNewReplicaSet returns the ReplicaSet that runs the Rollout's pod template.
+//
+// ReplicaSets are identified by pod template equality, not by hash (SPEC §8), so a
+// change of hashing never redeploys anything. The Rollout's template is compared
+// with the API server's defaulted form (defaulted), because a ReplicaSet's stored
+// template carries server defaults the Rollout's does not.
+func findNewReplicaSet(defaulted *corev1.PodTemplateSpec, rss []*appsv1.ReplicaSet) *appsv1.ReplicaSet {
+	var found *appsv1.ReplicaSet
+	for _, rs := range rss {
+		if !equality.Semantic.DeepEqual(withoutHashLabel(&rs.Spec.Template), withoutHashLabel(defaulted)) {
+			continue
+		}
+		if found == nil || revisionOf(rs) > revisionOf(found) {
+			found = rs
+		}
+	}
+	return found
+}
+
+// withoutHashLabel returns a copy of a template without sluice's hash label.
+func withoutHashLabel(t *corev1.PodTemplateSpec) *corev1.PodTemplateSpec {
+	out := t.DeepCopy()
+	delete(out.Labels, HashLabel)
+	if len(out.Labels) == 0 {
+		out.Labels = nil
+	}
+	return out
+}
+
+// defaultedTemplate asks the API server to default a pod template, with a
+// dry-run ReplicaSet create: the only exact way to know what a ReplicaSet made from
+// the template will store. It is called only when the Rollout's generation changed.
+func (c *Controller) defaultedTemplate(ctx context.Context, ro *v1alpha1.Rollout, template *corev1.PodTemplateSpec) (*corev1.PodTemplateSpec, error) {
+	probe := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: ro.Name + "-probe-", Namespace: ro.Namespace},
+		Spec: appsv1.ReplicaSetSpec{
+			Replicas: ptrTo(int32(0)),
+			Selector: ro.Spec.Selector,
+			Template: *template.DeepCopy(),
+		},
+	}
+	out, err := c.kube.AppsV1().ReplicaSets(ro.Namespace).Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	if err != nil {
+		return nil, fmt.Errorf("default pod template (dry-run create): %w", err)
+	}
+	return &out.Spec.Template, nil
+}
+
+// podTemplateHash names a new ReplicaSet: a short hash of the template and the
+// collision count. It only names; it never identifies (see findNewReplicaSet).
+func podTemplateHash(template *corev1.PodTemplateSpec, collisionCount *int32) string {
+	raw, _ := json.Marshal(withoutHashLabel(template))
+	h := fnv.New32a()
+	h.Write(raw)
+	if collisionCount != nil {
+		h.Write([]byte(strconv.Itoa(int(*collisionCount))))
+	}
+	return rand.SafeEncodeString(fmt.Sprint(h.Sum32()))
+}
+
+// createReplicaSet creates the ReplicaSet for a new pod template at 0 replicas.
+// When the name is taken by a ReplicaSet with a different template (a hash
+// collision) it returns the bumped collision count so the caller can record it in
+// status and retry with a new name.
+func (c *Controller) createReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, template *corev1.PodTemplateSpec, rss []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, *int32, error) {
+	collisions := ro.Status.CollisionCount
+	hash := podTemplateHash(template, collisions)
+	t := template.DeepCopy()
+	if t.Labels == nil {
+		t.Labels = map[string]string{}
+	}
+	t.Labels[HashLabel] = hash
+	selector := ro.Spec.Selector.DeepCopy()
+	if selector.MatchLabels == nil {
+		selector.MatchLabels = map[string]string{}
+	}
+	selector.MatchLabels[HashLabel] = hash
+	rsLabels := map[string]string{}
+	for k, v := range t.Labels {
+		rsLabels[k] = v
+	}
+	if id, ok := ro.Labels[InstanceLabel]; ok {
+		rsLabels[InstanceLabel] = id
+	}
+	rs := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            ro.Name + "-" + hash,
+			Namespace:       ro.Namespace,
+			Labels:          rsLabels,
+			Annotations:     map[string]string{RevisionAnnotation: strconv.FormatInt(maxRevision(rss)+1, 10)},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(ro, rolloutKind)},
+		},
+		Spec: appsv1.ReplicaSetSpec{
+			Replicas:        ptrTo(int32(0)),
+			MinReadySeconds: ro.Spec.MinReadySeconds,
+			Selector:        selector,
+			Template:        *t,
+		},
+	}
+	created, err := c.kube.AppsV1().ReplicaSets(ro.Namespace).Create(ctx, rs, metav1.CreateOptions{})
+	if err == nil {
+		c.recorder.Eventf(ro, corev1.EventTypeNormal, "NewReplicaSetCreated", "Created ReplicaSet %s (revision %s)", created.Name, created.Annotations[RevisionAnnotation])
+		return created, collisions, nil
+	}
+	if !apierrors.IsAlreadyExists(err) {
+		return nil, collisions, fmt.Errorf("create ReplicaSet %s: %w", rs.Name, err)
+	}
+	// The name exists. If it is ours with the same template, the cache was behind.
+	existing, getErr := c.kube.AppsV1().ReplicaSets(ro.Namespace).Get(ctx, rs.Name, metav1.GetOptions{})
+	if getErr == nil && metav1.IsControlledBy(existing, ro) &&
+		equality.Semantic.DeepEqual(withoutHashLabel(&existing.Spec.Template), withoutHashLabel(template)) {
+		return existing, collisions, nil
+	}
+	next := int32(1)
+	if collisions != nil {
+		next = *collisions + 1
+	}
+	return nil, &next, fmt.Errorf("ReplicaSet name %s collides with another template; collisionCount now %d", rs.Name, next)
+}
+
+// scaleReplicaSet writes a ReplicaSet's replica count.
+func (c *Controller) scaleReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet, replicas int32) error {
+	from := ptrValue(rs.Spec.Replicas)
+	if from == replicas {
+		return nil
+	}
+	out := rs.DeepCopy()
+	out.Spec.Replicas = &replicas
+	written, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Update(ctx, out, metav1.UpdateOptions{})
+	if err != nil {
+		return fmt.Errorf("scale ReplicaSet %s to %d: %w", rs.Name, replicas, err)
+	}
+	c.freshness.wrote(rs, written)
+	verb := "up"
+	if replicas < from {
+		verb = "down"
+	}
+	c.recorder.Eventf(ro, corev1.EventTypeNormal, "ScalingReplicaSet", "Scaled %s ReplicaSet %s from %d to %d", verb, rs.Name, from, replicas)
+	return nil
+}
+
+// setScaleDownDeadline records when an old ReplicaSet's pods may go.
+func (c *Controller) setScaleDownDeadline(ctx context.Context, rs *appsv1.ReplicaSet, at time.Time) error {
+	value := at.UTC().Format(time.RFC3339)
+	if rs.Annotations[ScaleDownDeadlineAnnotation] == value {
+		return nil
+	}
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{ScaleDownDeadlineAnnotation: value}}})
+	if _, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesMerge, patch, metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("set scale-down deadline of ReplicaSet %s: %w", rs.Name, err)
+	}
+	return nil
+}
+
+// cleanupHistory deletes the oldest fully scaled-down ReplicaSets beyond
+// revisionHistoryLimit. The new and stable ReplicaSets are never deleted.
+func (c *Controller) cleanupHistory(ctx context.Context, ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet, keep ...string) error {
+	limit := int(ptrValue(ro.Spec.RevisionHistoryLimit))
+	var idle []*appsv1.ReplicaSet
+	for _, rs := range rss {
+		if ptrValue(rs.Spec.Replicas) == 0 && rs.Status.Replicas == 0 && rs.DeletionTimestamp == nil && !contains(keep, rs.Labels[HashLabel]) {
+			idle = append(idle, rs)
+		}
+	}
+	if len(idle) <= limit {
+		return nil
+	}
+	sort.Slice(idle, func(i, j int) bool { return revisionOf(idle[i]) < revisionOf(idle[j]) })
+	for _, rs := range idle[:len(idle)-limit] {
+		err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Delete(ctx, rs.Name, metav1.DeleteOptions{
+			Preconditions: &metav1.Preconditions{UID: &rs.UID, ResourceVersion: &rs.ResourceVersion},
+		})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete old ReplicaSet %s: %w", rs.Name, err)
+		}
+	}
+	return nil
+}
+
+// setRevision records a ReplicaSet's revision, e.g. when an old template comes back.
+func (c *Controller) setRevision(ctx context.Context, rs *appsv1.ReplicaSet, revision int64) error {
+	if revisionOf(rs) == revision {
+		return nil
+	}
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{RevisionAnnotation: strconv.FormatInt(revision, 10)}}})
+	_, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesMerge, patch, metav1.PatchOptions{})
+	return err
+}
+
+func revisionOf(rs *appsv1.ReplicaSet) int64 {
+	n, _ := strconv.ParseInt(rs.Annotations[RevisionAnnotation], 10, 64)
+	return n
+}
+
+func maxRevision(rss []*appsv1.ReplicaSet) int64 {
+	var m int64
+	for _, rs := range rss {
+		m = max(m, revisionOf(rs))
+	}
+	return m
+}
+
+func scaleDownDeadline(rs *appsv1.ReplicaSet) *time.Time {
+	v, ok := rs.Annotations[ScaleDownDeadlineAnnotation]
+	if !ok {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil
+	}
+	return &t
+}

@@ -1,0 +1,212 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// statusFacts are the observations status is computed from, beyond the plan.
+type statusFacts struct {
+	// invalid is the InvalidSpec message ("" when the spec is usable).
+	invalid string
+	// newRS is the ReplicaSet of the current template (nil when invalid).
+	newRS *appsv1.ReplicaSet
+	// rss are all the Rollout's ReplicaSets.
+	rss []*appsv1.ReplicaSet
+	now time.Time
+}
+
+// completeStatus fills the counts, conditions, phase and message of a planned
+// status (SPEC §2.6), and says when the progress deadline needs a look.
+func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFacts) (deadlineIn time.Duration) {
+	prev := ro.Status
+	st.ObservedGeneration = ro.Generation
+	if sel, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector); err == nil {
+		st.Selector = sel.String()
+	}
+	st.Replicas, st.ReadyReplicas, st.AvailableReplicas, st.UpdatedReplicas = 0, 0, 0, 0
+	for _, rs := range f.rss {
+		st.Replicas += rs.Status.Replicas
+		st.ReadyReplicas += rs.Status.ReadyReplicas
+		st.AvailableReplicas += rs.Status.AvailableReplicas
+	}
+	if f.newRS != nil {
+		st.UpdatedReplicas = f.newRS.Status.Replicas
+	}
+	now := metav1.NewTime(f.now)
+	desired := ptrValue(ro.Spec.Replicas)
+
+	setCondition(st, v1alpha1.RolloutInvalidSpec, f.invalid != "", v1alpha1.ReasonInvalidSpec, f.invalid, now)
+	paused := ro.Spec.Paused || len(st.PauseConditions) > 0
+	setCondition(st, v1alpha1.RolloutPaused, paused, v1alpha1.ReasonRolloutPaused, pauseMessage(ro, st), now)
+	complete := f.invalid == "" && f.newRS != nil && st.StableRS == st.CurrentPodHash &&
+		st.UpdatedReplicas == desired && st.AvailableReplicas == desired && st.Replicas == desired
+	setCondition(st, v1alpha1.RolloutCompleted, complete, v1alpha1.ReasonRolloutCompleted, "", now)
+	available := st.AvailableReplicas >= desired-maxUnavailableCount(ro)
+	setCondition(st, v1alpha1.RolloutAvailable, available, v1alpha1.ReasonAvailable, "", now)
+
+	deadlineIn = updateProgressing(ro, &prev, st, complete, paused, now)
+	if cond := condition(st, v1alpha1.RolloutProgressing); cond != nil && cond.Reason == v1alpha1.ReasonProgressDeadlineExceeded && ro.Spec.ProgressDeadlineAbort && !st.Abort {
+		st.Abort = true
+		st.AbortedAt = &now
+	}
+
+	st.Phase, st.Message = phase(ro, st, f.invalid, complete)
+	setCondition(st, v1alpha1.RolloutHealthy, st.Phase == v1alpha1.RolloutPhaseHealthy, v1alpha1.ReasonRolloutHealthy, "", now)
+	return deadlineIn
+}
+
+// updateProgressing maintains the Progressing condition and the progress
+// deadline: any change in what the rollout runs counts as progress; time spent
+// paused does not count. It returns how long until the deadline passes (0 when no
+// deadline is running).
+func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, complete, paused bool, now metav1.Time) time.Duration {
+	cond := condition(st, v1alpha1.RolloutProgressing)
+	progressed := prev.CurrentPodHash != st.CurrentPodHash || ptrValue(prev.CurrentStepIndex) != ptrValue(st.CurrentStepIndex) ||
+		prev.StableRS != st.StableRS || prev.UpdatedReplicas != st.UpdatedReplicas ||
+		prev.AvailableReplicas != st.AvailableReplicas || prev.Replicas != st.Replicas || prev.Abort != st.Abort
+	switch {
+	case complete:
+		setProgressing(st, corev1.ConditionTrue, v1alpha1.ReasonNewRSAvailable, "Rollout is fully promoted", now)
+		return 0
+	case st.Abort:
+		setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonRolloutAborted, "Rollout aborted", now)
+		return 0
+	case paused:
+		setProgressing(st, corev1.ConditionUnknown, v1alpha1.ReasonRolloutPaused, "Rollout is paused", now)
+		return 0
+	case cond == nil || cond.Reason != v1alpha1.ReasonReplicaSetUpdated && cond.Reason != v1alpha1.ReasonProgressDeadlineExceeded || progressed:
+		setProgressing(st, corev1.ConditionTrue, v1alpha1.ReasonReplicaSetUpdated, fmt.Sprintf("Rollout is progressing to %s", st.CurrentPodHash), now)
+		cond = condition(st, v1alpha1.RolloutProgressing)
+		cond.LastUpdateTime = now
+	}
+	deadline := time.Duration(ptrValue(ro.Spec.ProgressDeadlineSeconds)) * time.Second
+	left := cond.LastUpdateTime.Add(deadline).Sub(now.Time)
+	if left <= 0 {
+		setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonProgressDeadlineExceeded,
+			fmt.Sprintf("Rollout has not progressed for %s", deadline), cond.LastUpdateTime)
+		return 0
+	}
+	return left
+}
+
+// phase applies the rules of SPEC §2.6 in order; the first match wins.
+func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, invalid string, complete bool) (v1alpha1.RolloutPhase, string) {
+	if invalid != "" {
+		return v1alpha1.RolloutPhaseDegraded, "InvalidSpec: " + invalid
+	}
+	if st.Abort {
+		if c := condition(st, v1alpha1.RolloutProgressing); c != nil && c.Reason == v1alpha1.ReasonProgressDeadlineExceeded {
+			return v1alpha1.RolloutPhaseDegraded, "RolloutAborted: progress deadline exceeded"
+		}
+		return v1alpha1.RolloutPhaseDegraded, "RolloutAborted: Rollout aborted update to revision " + st.CurrentPodHash
+	}
+	if c := condition(st, v1alpha1.RolloutProgressing); c != nil && c.Reason == v1alpha1.ReasonProgressDeadlineExceeded {
+		return v1alpha1.RolloutPhaseDegraded, "ProgressDeadlineExceeded: " + c.Message
+	}
+	if ro.Spec.Paused || len(st.PauseConditions) > 0 {
+		return v1alpha1.RolloutPhasePaused, pauseMessage(ro, st)
+	}
+	desired := ptrValue(ro.Spec.Replicas)
+	switch {
+	case ro.Spec.RestartAt != nil && (st.RestartedAt == nil || st.RestartedAt.Before(ro.Spec.RestartAt)):
+		return v1alpha1.RolloutPhaseProgressing, "waiting for pods to restart"
+	case st.UpdatedReplicas < desired:
+		return v1alpha1.RolloutPhaseProgressing, "more replicas need to be updated"
+	case st.AvailableReplicas < st.UpdatedReplicas:
+		return v1alpha1.RolloutPhaseProgressing, "updated replicas are still becoming available"
+	case st.StableRS != st.CurrentPodHash:
+		return v1alpha1.RolloutPhaseProgressing, "waiting for the Service cutover to finish"
+	case st.Replicas > st.UpdatedReplicas:
+		return v1alpha1.RolloutPhaseProgressing, "old replicas are pending termination"
+	case !complete:
+		return v1alpha1.RolloutPhaseProgressing, "waiting for rollout to finish"
+	}
+	return v1alpha1.RolloutPhaseHealthy, ""
+}
+
+func pauseMessage(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus) string {
+	if ro.Spec.Paused {
+		return "manually paused"
+	}
+	if len(st.PauseConditions) > 0 {
+		return string(st.PauseConditions[0].Reason)
+	}
+	return ""
+}
+
+func maxUnavailableCount(ro *v1alpha1.Rollout) int32 {
+	if c := ro.Spec.Strategy.Canary; c != nil && c.MaxUnavailable != nil {
+		desired := int(ptrValue(ro.Spec.Replicas))
+		if n, err := intOrPercent(c.MaxUnavailable, desired); err == nil {
+			return int32(n)
+		}
+	}
+	return 0
+}
+
+func condition(st *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionType) *v1alpha1.RolloutCondition {
+	for i := range st.Conditions {
+		if st.Conditions[i].Type == t {
+			return &st.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// setCondition sets a boolean condition, touching its times only when it changes.
+func setCondition(st *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionType, on bool, reason, message string, now metav1.Time) {
+	status := corev1.ConditionFalse
+	if on {
+		status = corev1.ConditionTrue
+	}
+	if !on {
+		reason = ""
+		message = ""
+	}
+	setConditionStatus(st, t, status, reason, message, now)
+}
+
+func setProgressing(st *v1alpha1.RolloutStatus, status corev1.ConditionStatus, reason, message string, now metav1.Time) {
+	setConditionStatus(st, v1alpha1.RolloutProgressing, status, reason, message, now)
+}
+
+func setConditionStatus(st *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionType, status corev1.ConditionStatus, reason, message string, now metav1.Time) {
+	cond := condition(st, t)
+	if cond == nil {
+		st.Conditions = append(st.Conditions, v1alpha1.RolloutCondition{Type: t, Status: status, Reason: reason,
+			Message: message, LastTransitionTime: now, LastUpdateTime: now})
+		return
+	}
+	if cond.Status == status && cond.Reason == reason && cond.Message == message {
+		return
+	}
+	if cond.Status != status {
+		cond.LastTransitionTime = now
+	}
+	cond.Status, cond.Reason, cond.Message, cond.LastUpdateTime = status, reason, message, now
+}
+
+// writeStatus writes the status through the status subresource, unless nothing
+// changed: an idle Rollout costs no writes.
+func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, st v1alpha1.RolloutStatus) error {
+	if equality.Semantic.DeepEqual(ro.Status, st) {
+		return nil
+	}
+	out := ro.DeepCopy()
+	out.Status = st
+	written, err := c.sluice.SluiceV1alpha1().Rollouts(ro.Namespace).UpdateStatus(ctx, out, metav1.UpdateOptions{})
+	if err != nil {
+		return fmt.Errorf("update status: %w", err)
+	}
+	c.freshness.wrote(ro, written)
+	return nil
+}

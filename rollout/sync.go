@@ -1,0 +1,260 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+	"github.com/sluice-dev/sluice/rollout/plan"
+)
+
+// staleRetry is how soon a sync that found its cache behind its own last write
+// looks again. The informer event that brings the write usually arrives first.
+const staleRetry = 50 * time.Millisecond
+
+// errSpecInvalid marks a sync that stopped at an InvalidSpec: the key is retried
+// with backoff, without logging an error, until the spec (or a referenced object)
+// is fixed. Fixing a referenced Service also wakes the Rollout at once.
+var errSpecInvalid = errors.New("invalid spec")
+
+// sync reconciles one Rollout: observe, plan, apply, write status. It returns how
+// soon the Rollout needs another look without a watch event (0 = not needed).
+func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Duration, error) {
+	logger := klog.FromContext(ctx)
+	cached, err := c.rolloutLister.Rollouts(key.Namespace).Get(key.Name)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if c.freshness.stale(cached) {
+		return staleRetry, nil
+	}
+	if cached.DeletionTimestamp != nil {
+		return 0, nil // the garbage collector removes the owned ReplicaSets
+	}
+	ro := cached.DeepCopy()
+	v1alpha1.SetRolloutDefaults(ro)
+	now := c.clock.Now()
+
+	rss, err := c.ownedReplicaSets(ctx, ro)
+	if err != nil {
+		return 0, err
+	}
+	for _, rs := range rss {
+		if c.freshness.stale(rs) {
+			return staleRetry, nil
+		}
+	}
+
+	if msg := c.invalidSpec(ro); msg != "" {
+		return 0, c.reportInvalid(ctx, ro, msg, rss, now)
+	}
+
+	newRS, err := c.currentReplicaSet(ctx, ro, rss)
+	if err != nil {
+		return 0, err
+	}
+	if !containsRS(rss, newRS) {
+		rss = append(rss, newRS)
+	}
+
+	in, stableSvc, canarySvc, err := c.observe(ctx, ro, newRS, rss, now)
+	if err != nil {
+		return 0, err
+	}
+	p := plan.Canary(in)
+	logger.V(4).Info("Planned", "replicas", p.Replicas, "stableService", p.StableServiceHash,
+		"canaryService", p.CanaryServiceHash, "step", ptrValue(p.Status.CurrentStepIndex))
+
+	if err := c.apply(ctx, ro, p, rss, stableSvc, canarySvc); err != nil {
+		return 0, err
+	}
+	st := p.Status
+	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now})
+	if err := c.writeStatus(ctx, cached, st); err != nil {
+		return 0, err
+	}
+	for _, e := range p.Events {
+		c.recorder.Event(cached, eventType(e.Warning), e.Reason, e.Message)
+	}
+	return earliest(p.RequeueAfter, deadlineIn), nil
+}
+
+// currentReplicaSet returns the ReplicaSet of the Rollout's pod template, creating
+// it at 0 replicas when there is none. The answer is persisted as
+// status.currentPodHash for status.observedGeneration, so the API server is asked
+// to default the template (one dry-run call) only when the spec changed.
+func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, error) {
+	if ro.Status.ObservedGeneration == ro.Generation && ro.Status.CurrentPodHash != "" {
+		if rs := byHash(rss, ro.Status.CurrentPodHash); rs != nil {
+			return rs, nil
+		}
+	}
+	defaulted, err := c.defaultedTemplate(ctx, ro, &ro.Spec.Template)
+	if err != nil {
+		return nil, err
+	}
+	if rs := findNewReplicaSet(defaulted, rss); rs != nil {
+		return rs, nil
+	}
+	created, collisions, err := c.createReplicaSet(ctx, ro, &ro.Spec.Template, rss)
+	if err != nil && collisions != nil && !equalPtr(collisions, ro.Status.CollisionCount) {
+		st := ro.Status.DeepCopy()
+		st.CollisionCount = collisions
+		if werr := c.writeStatus(ctx, ro, *st); werr != nil {
+			return nil, werr
+		}
+	}
+	return created, err
+}
+
+// observe builds the plan input from the caches (and, during a cutover, the
+// stable Service's EndpointSlices).
+func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, *corev1.Service, *corev1.Service, error) {
+	in := plan.Input{Rollout: ro, Now: now}
+	newHash := newRS.Labels[HashLabel]
+	for _, rs := range rss {
+		info := replicaSetInfo(rs)
+		switch {
+		case rs == newRS:
+			in.New = info
+		case ro.Status.StableRS != "" && info.Hash == ro.Status.StableRS:
+			in.Stable = info
+		default:
+			in.Others = append(in.Others, info)
+		}
+	}
+	canary := ro.Spec.Strategy.Canary
+	stableSvc, _ := c.serviceLister.Services(ro.Namespace).Get(canary.StableService)
+	canarySvc, _ := c.serviceLister.Services(ro.Namespace).Get(canary.CanaryService)
+	cutoverPending := ro.Status.StableRS != newHash
+	var err error
+	if in.StableService, err = c.observeService(ctx, stableSvc, ro, cutoverPending && stableSvc != nil && stableSvc.Spec.Selector[HashLabel] == newHash); err != nil {
+		return in, nil, nil, err
+	}
+	if in.CanaryService, err = c.observeService(ctx, canarySvc, ro, false); err != nil {
+		return in, nil, nil, err
+	}
+	return in, stableSvc, canarySvc, nil
+}
+
+// apply carries out a plan: scale-downs before scale-ups (so the surge bound
+// holds even between the writes), then Services, then bookkeeping.
+func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, rss []*appsv1.ReplicaSet, stableSvc, canarySvc *corev1.Service) error {
+	for _, growing := range []bool{false, true} {
+		for _, rs := range rss {
+			want, ok := p.Replicas[rs.Name]
+			if !ok || (want > ptrValue(rs.Spec.Replicas)) != growing {
+				continue
+			}
+			if err := c.scaleReplicaSet(ctx, ro, rs, want); err != nil {
+				return err
+			}
+		}
+	}
+	if err := c.pointService(ctx, ro, stableSvc, p.StableServiceHash); err != nil {
+		return err
+	}
+	if err := c.pointService(ctx, ro, canarySvc, p.CanaryServiceHash); err != nil {
+		return err
+	}
+	for _, rs := range rss {
+		if at, ok := p.ScaleDownAt[rs.Name]; ok {
+			if err := c.setScaleDownDeadline(ctx, rs, at); err != nil {
+				return err
+			}
+		}
+	}
+	// A ReplicaSet that becomes stable takes the newest revision number, so the
+	// revision history reads in release order (an undo brings an old one back).
+	if p.Status.StableRS != ro.Status.StableRS {
+		if rs := byHash(rss, p.Status.StableRS); rs != nil && revisionOf(rs) < maxRevision(rss) {
+			if err := c.setRevision(ctx, rs, maxRevision(rss)+1); err != nil {
+				return err
+			}
+		}
+	}
+	return c.cleanupHistory(ctx, ro, rss, p.Status.StableRS, p.Status.CurrentPodHash)
+}
+
+// reportInvalid records an InvalidSpec: condition, Degraded phase and one event
+// per distinct message. Nothing is scaled or switched.
+func (c *Controller) reportInvalid(ctx context.Context, ro *v1alpha1.Rollout, msg string, rss []*appsv1.ReplicaSet, now time.Time) error {
+	st := ro.Status.DeepCopy()
+	previous := ""
+	if cond := condition(st, v1alpha1.RolloutInvalidSpec); cond != nil && cond.Status == corev1.ConditionTrue {
+		previous = cond.Message
+	}
+	completeStatus(ro, st, statusFacts{invalid: msg, rss: rss, now: now})
+	if err := c.writeStatus(ctx, ro, *st); err != nil {
+		return err
+	}
+	if previous != msg {
+		c.recorder.Event(ro, corev1.EventTypeWarning, "InvalidSpec", msg)
+	}
+	return fmt.Errorf("%w: %s", errSpecInvalid, msg)
+}
+
+func replicaSetInfo(rs *appsv1.ReplicaSet) *plan.ReplicaSet {
+	return &plan.ReplicaSet{
+		Name:        rs.Name,
+		Hash:        rs.Labels[HashLabel],
+		Revision:    revisionOf(rs),
+		Replicas:    ptrValue(rs.Spec.Replicas),
+		Pods:        rs.Status.Replicas,
+		Ready:       rs.Status.ReadyReplicas,
+		Available:   rs.Status.AvailableReplicas,
+		ScaleDownAt: scaleDownDeadline(rs),
+		Synced:      rs.Status.ObservedGeneration >= rs.Generation,
+	}
+}
+
+func byHash(rss []*appsv1.ReplicaSet, hash string) *appsv1.ReplicaSet {
+	for _, rs := range rss {
+		if rs.Labels[HashLabel] == hash {
+			return rs
+		}
+	}
+	return nil
+}
+
+func containsRS(rss []*appsv1.ReplicaSet, rs *appsv1.ReplicaSet) bool {
+	for _, r := range rss {
+		if r.UID == rs.UID {
+			return true
+		}
+	}
+	return false
+}
+
+func eventType(warning bool) string {
+	if warning {
+		return corev1.EventTypeWarning
+	}
+	return corev1.EventTypeNormal
+}
+
+// earliest is the smaller positive duration (0 = none).
+func earliest(a, b time.Duration) time.Duration {
+	switch {
+	case a <= 0:
+		return b
+	case b <= 0:
+		return a
+	}
+	return min(a, b)
+}
+
+func equalPtr(a, b *int32) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}

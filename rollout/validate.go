@@ -1,0 +1,63 @@
+package rollout
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+	"github.com/sluice-dev/sluice/rollout/plan"
+)
+
+// invalidSpec checks what the API server cannot: references to other objects and
+// features this version does not run yet. It returns a precise message, or "".
+func (c *Controller) invalidSpec(ro *v1alpha1.Rollout) string {
+	s := &ro.Spec
+	switch {
+	case s.Strategy.BlueGreen != nil:
+		return "spec.strategy.blueGreen: the blue-green strategy is not supported by this controller version yet"
+	case s.Strategy.Canary == nil:
+		return "spec.strategy: exactly one of canary or blueGreen must be set"
+	case s.WorkloadRef != nil:
+		return "spec.workloadRef: workloadRef is not supported by this controller version yet"
+	case s.Strategy.Canary.TrafficRouting != nil:
+		return "spec.strategy.canary.trafficRouting: traffic routing is not supported by this controller version yet"
+	}
+	if msg := selectorMismatch(ro); msg != "" {
+		return msg
+	}
+	canary := s.Strategy.Canary
+	for field, name := range map[string]string{"stableService": canary.StableService, "canaryService": canary.CanaryService} {
+		if name == "" {
+			continue
+		}
+		if _, err := c.serviceLister.Services(ro.Namespace).Get(name); err != nil {
+			return fmt.Sprintf("spec.strategy.canary.%s: Service %q not found", field, name)
+		}
+	}
+	for i, step := range canary.Steps {
+		if step.Pause != nil {
+			if _, _, err := plan.PauseDuration(step.Pause); err != nil {
+				return fmt.Sprintf("spec.strategy.canary.steps[%d].pause.duration: %v", i, err)
+			}
+		}
+	}
+	return ""
+}
+
+// selectorMismatch checks the selector against the template labels, including
+// matchExpressions, which the CRD's CEL rule cannot.
+func selectorMismatch(ro *v1alpha1.Rollout) string {
+	sel, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector)
+	if err != nil {
+		return "spec.selector: " + err.Error()
+	}
+	if sel.Empty() {
+		return "spec.selector: an empty selector would select every pod"
+	}
+	if !sel.Matches(labels.Set(ro.Spec.Template.Labels)) {
+		return "spec.selector does not match spec.template.metadata.labels"
+	}
+	return ""
+}
