@@ -1,0 +1,120 @@
+package controller
+
+import (
+	"context"
+	"reflect"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/metadata/metadatainformer"
+
+	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions"
+)
+
+// rolloutResync re-delivers every cached Rollout (and AnalysisRun) this often.
+//
+// Resync is a safety net, not a clock (DESIGN §2): every timed wait uses
+// AddAfter, and every change of a watched object triggers a sync. A periodic
+// resync only repairs a missed requeue (a bug, or a write to an object sluice
+// does not watch). A sync of an unchanged Rollout reads caches and writes
+// nothing, so ten minutes costs little even for thousands of Rollouts. The
+// built-in kinds get no resync: ReplicaSet and Service events only wake their
+// Rollouts, which the Rollout resync already covers.
+const rolloutResync = 10 * time.Minute
+
+// informers holds the shared informer factories, split by the filter their
+// objects need.
+type informers struct {
+	// sluice: objects sluice owns per instance — Rollouts, AnalysisRuns.
+	sluice sluiceinformers.SharedInformerFactory
+	// unfilteredSluice: objects users reference by name and need not label —
+	// AnalysisTemplates, ClusterAnalysisTemplates.
+	unfilteredSluice sluiceinformers.SharedInformerFactory
+	// ownedKube: built-in objects sluice creates — ReplicaSets with sluice's
+	// pod-template-hash label, for this instance.
+	ownedKube kubeinformers.SharedInformerFactory
+	// kube: built-in objects a Rollout names — Services.
+	kube kubeinformers.SharedInformerFactory
+	// ownedMetadata: metadata-only views of pods of sluice's ReplicaSets.
+	ownedMetadata metadatainformer.SharedInformerFactory
+}
+
+func newInformers(o Options, cs *clients) *informers {
+	instance := instanceSelector(o.InstanceID).String()
+	owned := replicaSetSelector(o.InstanceID).String()
+	pods := podSelector().String()
+	return &informers{
+		sluice: sluiceinformers.NewSharedInformerFactoryWithOptions(cs.sluice, rolloutResync,
+			sluiceinformers.WithNamespace(o.Namespace),
+			sluiceinformers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = instance }),
+			sluiceinformers.WithTransform(stripManagedFields)),
+		unfilteredSluice: sluiceinformers.NewSharedInformerFactoryWithOptions(cs.sluice, 0,
+			sluiceinformers.WithNamespace(o.Namespace),
+			sluiceinformers.WithTransform(stripManagedFields)),
+		ownedKube: kubeinformers.NewSharedInformerFactoryWithOptions(cs.kube, 0,
+			kubeinformers.WithNamespace(o.Namespace),
+			kubeinformers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = owned }),
+			kubeinformers.WithTransform(stripManagedFields)),
+		kube: kubeinformers.NewSharedInformerFactoryWithOptions(cs.kube, 0,
+			kubeinformers.WithNamespace(o.Namespace),
+			kubeinformers.WithTransform(stripManagedFields)),
+		ownedMetadata: metadatainformer.NewFilteredSharedInformerFactory(cs.metadata, 0, o.Namespace,
+			func(lo *metav1.ListOptions) { lo.LabelSelector = pods }),
+	}
+}
+
+// pods is the metadata-only pod informer (restarts read pod names and ages).
+func (i *informers) pods() kubeinformers.GenericInformer {
+	gi := i.ownedMetadata.ForResource(corev1.SchemeGroupVersion.WithResource("pods"))
+	// The metadata factory takes no transform option together with a filter;
+	// set it on the informer, which is allowed until it starts.
+	_ = gi.Informer().SetTransform(stripManagedFields)
+	return gi
+}
+
+// start starts every informer requested so far; they stop when ctx is done.
+func (i *informers) start(ctx context.Context) {
+	i.sluice.Start(ctx.Done())
+	i.unfilteredSluice.Start(ctx.Done())
+	i.ownedKube.Start(ctx.Done())
+	i.kube.Start(ctx.Done())
+	i.ownedMetadata.Start(ctx.Done())
+}
+
+// waitForSync reports whether every started informer synced before ctx ended.
+func (i *informers) waitForSync(ctx context.Context) bool {
+	synced := true
+	for _, ok := range i.ownedMetadata.WaitForCacheSync(ctx.Done()) {
+		synced = synced && ok
+	}
+	for _, s := range []func(<-chan struct{}) map[reflect.Type]bool{
+		i.sluice.WaitForCacheSync, i.unfilteredSluice.WaitForCacheSync,
+		i.ownedKube.WaitForCacheSync, i.kube.WaitForCacheSync,
+	} {
+		for _, ok := range s(ctx.Done()) {
+			synced = synced && ok
+		}
+	}
+	return synced
+}
+
+// shutdown waits for the informers' goroutines; call it after ctx is done.
+func (i *informers) shutdown() {
+	i.sluice.Shutdown()
+	i.unfilteredSluice.Shutdown()
+	i.ownedKube.Shutdown()
+	i.kube.Shutdown()
+	i.ownedMetadata.Shutdown()
+}
+
+// stripManagedFields drops metadata.managedFields from cached objects: sluice
+// never reads them, and on large clusters they are a large share of the cache.
+func stripManagedFields(obj any) (any, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
+}

@@ -1,0 +1,209 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes"
+	kubescheme "k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	sluiceclient "github.com/sluice-dev/sluice/pkg/client/clientset/versioned"
+	sluicescheme "github.com/sluice-dev/sluice/pkg/client/clientset/versioned/scheme"
+	"github.com/sluice-dev/sluice/pkg/metrics"
+	"github.com/sluice-dev/sluice/rollout"
+)
+
+// component is the event source and the start of the user agent.
+const component = "sluice-controller"
+
+// Run runs the controller process until ctx is cancelled, then drains the
+// controllers, stops the servers and returns nil. It returns an error when
+// start-up fails, a server fails, or — with leader election — this replica
+// loses the lease (the process should then exit and restart as a standby).
+func Run(ctx context.Context, o Options) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	// Before any work queue exists: client-go binds a queue to the metrics
+	// provider installed when the queue is created.
+	metrics.InstallClientGoHooks()
+	cs, err := newClients(o)
+	if err != nil {
+		return err
+	}
+	m, err := newManager(o, cs)
+	if err != nil {
+		return err
+	}
+	return m.run(ctx)
+}
+
+// manager owns everything the controllers share.
+type manager struct {
+	opts        Options
+	clients     *clients
+	informers   *informers
+	broadcaster record.EventBroadcaster
+	recorder    record.EventRecorder
+	health      *health
+	controllers []runnable
+}
+
+// runnable is one controller: run blocks until ctx is cancelled and the
+// controller's workers have finished their current items. Its errors name the
+// controller.
+type runnable struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+func newManager(o Options, cs *clients) (*manager, error) {
+	m := &manager{
+		opts:        o,
+		clients:     cs,
+		informers:   newInformers(o, cs),
+		broadcaster: record.NewBroadcaster(),
+		health:      newHealth(o.LeaderElect),
+	}
+	m.recorder = m.broadcaster.NewRecorder(eventScheme(), corev1.EventSource{Component: component})
+	if err := m.addControllers(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// addControllers builds every controller. Building one registers its informers
+// and event handlers with the factories, so this runs before they start.
+func (m *manager) addControllers() error {
+	rc, err := rollout.NewController(rollout.Config{
+		Kube:        m.clients.kube,
+		Sluice:      m.clients.sluice,
+		Rollouts:    m.informers.sluice.Sluice().V1alpha1().Rollouts(),
+		ReplicaSets: m.informers.ownedKube.Apps().V1().ReplicaSets(),
+		Services:    m.informers.kube.Core().V1().Services(),
+		Pods:        m.informers.pods(),
+		Recorder:    m.recorder,
+		Clock:       clock.RealClock{},
+	})
+	if err != nil {
+		return fmt.Errorf("build Rollout controller: %w", err)
+	}
+	m.controllers = append(m.controllers, runnable{
+		name: "rollout",
+		run:  func(ctx context.Context) error { return rc.Run(ctx, m.opts.RolloutWorkers) },
+	})
+
+	// Seam for the AnalysisRun controller: build it here from
+	// m.informers.sluice.Sluice().V1alpha1().AnalysisRuns() (instance-filtered;
+	// the runs it creates must carry the instance label), templates from
+	// m.informers.unfilteredSluice (users' templates carry no instance label),
+	// m.opts.PrometheusAddress as the default Prometheus, and append a runnable
+	// that runs it with m.opts.AnalysisWorkers workers.
+	return nil
+}
+
+// run serves health and metrics, starts the informers, and runs the
+// controllers (directly, or as leader) until ctx is cancelled.
+func (m *manager) run(ctx context.Context) error {
+	logger := klog.FromContext(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	servers, err := m.listen()
+	if err != nil {
+		return err
+	}
+	serverErrs := make(chan error, len(servers))
+	for _, s := range servers {
+		s.serve(ctx, func(err error) { serverErrs <- err; cancel() })
+	}
+	defer shutdownServers(ctx, servers) // last: /healthz answers while draining
+
+	m.broadcaster.StartStructuredLogging(4)
+	m.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: m.clients.kube.CoreV1().Events("")})
+	defer m.broadcaster.Shutdown()
+
+	m.informers.start(ctx)
+	defer m.informers.shutdown()
+	go func() {
+		if m.informers.waitForSync(ctx) {
+			logger.Info("Informer caches synced")
+			m.health.setSynced()
+		}
+	}()
+
+	if m.opts.LeaderElect {
+		err = m.runAsLeader(ctx)
+	} else {
+		err = m.runControllers(ctx)
+	}
+	m.health.setStopping()
+	cancel() // stop the informers (and servers' contexts) before the deferred shutdowns wait for them
+	select {
+	case serr := <-serverErrs:
+		err = errors.Join(serr, err)
+	default:
+	}
+	if err == nil {
+		logger.Info("Controllers stopped")
+	}
+	return err
+}
+
+// runControllers runs every controller until ctx is cancelled and all have
+// drained. If one fails, the others are stopped too.
+func (m *manager) runControllers(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	errs := make([]error, len(m.controllers))
+	var wg sync.WaitGroup
+	for i, c := range m.controllers {
+		wg.Go(func() {
+			defer utilruntime.HandleCrash()
+			err := c.run(ctx)
+			switch {
+			case err == nil:
+			case parent.Err() != nil:
+				// Shutdown was asked for; an error now is the cancellation
+				// itself (e.g. caches that could not finish syncing).
+				klog.FromContext(ctx).V(2).Info("Controller stopped during shutdown", "controller", c.name, "err", err)
+			default:
+				errs[i] = err
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// eventScheme resolves the references of events about both built-in objects
+// (ReplicaSets, Services, the Lease) and sluice's own kinds.
+func eventScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(kubescheme.AddToScheme(s))
+	utilruntime.Must(sluicescheme.AddToScheme(s))
+	return s
+}
+
+// clients are the API clients of the process.
+type clients struct {
+	kube   kubernetes.Interface
+	sluice sluiceclient.Interface
+	// metadata reads objects as PartialObjectMetadata (pods: names, labels,
+	// timestamps — not their specs).
+	metadata metadata.Interface
+	// leaderElection has its own rate limiter and a short timeout so that lease
+	// renewals never queue behind controller traffic. Nil without leader election.
+	leaderElection kubernetes.Interface
+}
