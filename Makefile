@@ -6,7 +6,9 @@ BIN     ?= bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/sluice-dev/sluice/pkg/version.Version=$(VERSION)
 
-.PHONY: all build codegen verify test-unit test demo
+CLUSTER := $(GO) run ./hack/cluster
+
+.PHONY: all build codegen verify test-unit test test-e2e e2e cluster-up cluster-down demo demo-down help
 
 all: build
 
@@ -29,13 +31,35 @@ verify:
 test-unit:
 	$(GO) test -count=1 ./...
 
-## test: all tests
-test: test-unit
+## test: all tests: unit, then end to end on a local cluster started (and stopped) for the run
+test: test-unit test-e2e
 
-## demo: a local cluster with sluice and a Rollout moving through its steps
+## test-e2e: start the local cluster, run the e2e tests against it, stop it
+test-e2e: build
+	@$(CLUSTER) down >/dev/null 2>&1 || true
+	$(CLUSTER) up
+	@status=0; \
+	  SLUICE_CONTROLLER_BIN=$(BIN)/sluice-controller $(GO) test -tags e2e -count=1 -timeout 40m ./test/e2e/... || status=$$?; \
+	  $(CLUSTER) down; exit $$status
+
+## e2e: run the e2e tests against an already running cluster (make cluster-up)
+e2e: build
+	SLUICE_CONTROLLER_BIN=$(BIN)/sluice-controller $(GO) test -tags e2e -count=1 -timeout 40m ./test/e2e/... $(E2E_ARGS)
+
+## cluster-up / cluster-down: the local cluster (etcd, kube-apiserver, KWOK nodes, Prometheus)
+cluster-up:
+	$(CLUSTER) up
+
+cluster-down:
+	$(CLUSTER) down
+
+## demo: a local cluster with sluice and a Rollout moving through its steps (left running)
 demo:
-	@echo "make demo: not available yet — it needs the local cluster and the Rollout controller (issues 3 and 4)." >&2
-	@exit 1
+	./hack/demo.sh
+
+## demo-down: stop the demo's controller and the local cluster
+demo-down:
+	./hack/demo-down.sh
 
 help:
 	@grep -E '^## ' Makefile | sed 's/## //'

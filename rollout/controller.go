@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -46,8 +47,11 @@ type Config struct {
 	// ReplicaSets must be filtered to sluice's pod-template-hash label.
 	ReplicaSets appsinformers.ReplicaSetInformer
 	Services    coreinformers.ServiceInformer
-	Recorder    record.EventRecorder
-	Clock       clock.Clock
+	// Pods is a metadata-only pod informer filtered to sluice's pod-template-hash
+	// label. Only restarts (spec.restartAt) read it; it may be nil when none is wanted.
+	Pods     informers.GenericInformer
+	Recorder record.EventRecorder
+	Clock    clock.Clock
 }
 
 // Controller reconciles Rollouts.
@@ -58,6 +62,7 @@ type Controller struct {
 	rolloutIndex  cache.Indexer
 	rsLister      appslisters.ReplicaSetLister
 	serviceLister corelisters.ServiceLister
+	podLister     cache.GenericLister
 	recorder      record.EventRecorder
 	clock         clock.Clock
 	queue         workqueue.TypedRateLimitingInterface[cache.ObjectName]
@@ -88,6 +93,10 @@ func NewController(cfg Config) (*Controller, error) {
 			cfg.ReplicaSets.Informer().HasSynced,
 			cfg.Services.Informer().HasSynced,
 		},
+	}
+	if cfg.Pods != nil {
+		c.podLister = cfg.Pods.Lister()
+		c.synced = append(c.synced, cfg.Pods.Informer().HasSynced)
 	}
 	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout}); err != nil {
 		return nil, fmt.Errorf("add Rollout service index: %w", err)

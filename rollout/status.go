@@ -57,6 +57,7 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 	if cond := condition(st, v1alpha1.RolloutProgressing); cond != nil && cond.Reason == v1alpha1.ReasonProgressDeadlineExceeded && ro.Spec.ProgressDeadlineAbort && !st.Abort {
 		st.Abort = true
 		st.AbortedAt = &now
+		setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonRolloutAborted, "Rollout aborted: "+cond.Message, now)
 	}
 
 	st.Phase, st.Message = phase(ro, st, f.invalid, complete)
@@ -78,7 +79,9 @@ func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, c
 		setProgressing(st, corev1.ConditionTrue, v1alpha1.ReasonNewRSAvailable, "Rollout is fully promoted", now)
 		return 0
 	case st.Abort:
-		setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonRolloutAborted, "Rollout aborted", now)
+		if cond == nil || cond.Reason != v1alpha1.ReasonRolloutAborted {
+			setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonRolloutAborted, "Rollout aborted", now)
+		}
 		return 0
 	case paused:
 		setProgressing(st, corev1.ConditionUnknown, v1alpha1.ReasonRolloutPaused, "Rollout is paused", now)
@@ -104,10 +107,11 @@ func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, invalid string, com
 		return v1alpha1.RolloutPhaseDegraded, "InvalidSpec: " + invalid
 	}
 	if st.Abort {
-		if c := condition(st, v1alpha1.RolloutProgressing); c != nil && c.Reason == v1alpha1.ReasonProgressDeadlineExceeded {
-			return v1alpha1.RolloutPhaseDegraded, "RolloutAborted: progress deadline exceeded"
+		msg := "Rollout aborted"
+		if c := condition(st, v1alpha1.RolloutProgressing); c != nil && c.Reason == v1alpha1.ReasonRolloutAborted {
+			msg = c.Message
 		}
-		return v1alpha1.RolloutPhaseDegraded, "RolloutAborted: Rollout aborted update to revision " + st.CurrentPodHash
+		return v1alpha1.RolloutPhaseDegraded, "RolloutAborted: " + msg
 	}
 	if c := condition(st, v1alpha1.RolloutProgressing); c != nil && c.Reason == v1alpha1.ReasonProgressDeadlineExceeded {
 		return v1alpha1.RolloutPhaseDegraded, "ProgressDeadlineExceeded: " + c.Message

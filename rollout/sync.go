@@ -80,6 +80,10 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		return 0, err
 	}
 	st := p.Status
+	restartIn, err := c.restartIfSteady(ctx, ro, &st, newRS, rss)
+	if err != nil {
+		return 0, err
+	}
 	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now})
 	if err := c.writeStatus(ctx, cached, st); err != nil {
 		return 0, err
@@ -87,7 +91,24 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	for _, e := range p.Events {
 		c.recorder.Event(cached, eventType(e.Warning), e.Reason, e.Message)
 	}
-	return earliest(p.RequeueAfter, deadlineIn), nil
+	return earliest(earliest(p.RequeueAfter, deadlineIn), restartIn), nil
+}
+
+// restartIfSteady works on spec.restartAt once the Rollout runs one template at
+// full availability and is not paused: a restart never mixes with an update.
+func (c *Controller) restartIfSteady(ctx context.Context, ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet) (time.Duration, error) {
+	steady := st.StableRS == newRS.Labels[HashLabel] && !ro.Spec.Paused && !st.Abort
+	if ro.Spec.RestartAt == nil || !steady {
+		return 0, nil
+	}
+	done, wait, err := c.restartPods(ctx, ro, rss)
+	if err != nil {
+		return 0, err
+	}
+	if done {
+		st.RestartedAt = ro.Spec.RestartAt.DeepCopy()
+	}
+	return wait, nil
 }
 
 // currentReplicaSet returns the ReplicaSet of the Rollout's pod template, creating

@@ -28,12 +28,14 @@ func (c *Controller) invalidSpec(ro *v1alpha1.Rollout) string {
 		return msg
 	}
 	canary := s.Strategy.Canary
-	for field, name := range map[string]string{"stableService": canary.StableService, "canaryService": canary.CanaryService} {
-		if name == "" {
+	for _, ref := range []struct{ field, name string }{
+		{"stableService", canary.StableService}, {"canaryService", canary.CanaryService},
+	} {
+		if ref.name == "" {
 			continue
 		}
-		if _, err := c.serviceLister.Services(ro.Namespace).Get(name); err != nil {
-			return fmt.Sprintf("spec.strategy.canary.%s: Service %q not found", field, name)
+		if _, err := c.serviceLister.Services(ro.Namespace).Get(ref.name); err != nil {
+			return fmt.Sprintf("spec.strategy.canary.%s: Service %q not found", ref.field, ref.name)
 		}
 	}
 	for i, step := range canary.Steps {

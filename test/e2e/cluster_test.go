@@ -13,7 +13,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -24,7 +23,7 @@ import (
 // and kube-controller-manager lists their ready endpoints in EndpointSlices — the
 // signal sluice's cutover waits for.
 func TestClusterRunsPodsAndEndpoints(t *testing.T) {
-	f := cluster.New(t)
+	f := newTest(t)
 	f.Apply(`
 apiVersion: apps/v1
 kind: ReplicaSet
@@ -58,7 +57,7 @@ spec:
 		return ready == 3, fmt.Sprintf("%d of %d pods ready", ready, len(pods.Items))
 	})
 	f.Eventually("the Service's EndpointSlice lists 3 ready endpoints", 60*time.Second, func() (bool, string) {
-		n, err := readyEndpoints(f, "smoke")
+		n, err := framework.ReadyEndpoints(f, "smoke")
 		return n == 3, fmt.Sprintf("%d ready endpoints (%v)", n, err)
 	})
 }
@@ -66,7 +65,7 @@ spec:
 // TestPodCanBeHeldUnready: the hold-unready annotation keeps a pod running but not
 // Ready, and removing it lets the pod become Ready — how tests simulate a bad canary.
 func TestPodCanBeHeldUnready(t *testing.T) {
-	f := cluster.New(t)
+	f := newTest(t)
 	f.Apply(`
 apiVersion: v1
 kind: Pod
@@ -101,7 +100,7 @@ spec:
 // a change of the canary's error rate shows in a query within a few scrapes — the
 // loop every analysis test relies on.
 func TestPrometheusFollowsExporterErrorRate(t *testing.T) {
-	f := cluster.New(t)
+	f := newTest(t)
 	setErrorRate := func(rate float64) {
 		body, _ := json.Marshal(map[string]any{"version": "canary", "errorRate": rate, "latencyMs": 20})
 		resp, err := http.Post(cluster.Info.ExporterURL+"/control", "application/json", bytes.NewReader(body))
@@ -136,25 +135,6 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
-}
-
-// readyEndpoints counts the ready endpoints of a Service across its EndpointSlices.
-func readyEndpoints(f *framework.Framework, service string) (int, error) {
-	slices, err := f.Kube.DiscoveryV1().EndpointSlices(f.Namespace).List(f.Ctx, metav1.ListOptions{
-		LabelSelector: discoveryv1.LabelServiceName + "=" + service,
-	})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, s := range slices.Items {
-		for _, e := range s.Endpoints {
-			if e.Conditions.Ready != nil && *e.Conditions.Ready {
-				n++
-			}
-		}
-	}
-	return n, nil
 }
 
 // queryScalar runs an instant PromQL query and returns its single value.

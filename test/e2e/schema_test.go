@@ -52,7 +52,7 @@ spec:
 // TestSchemaRejectsBadRollouts covers every single-object rule of SPEC §7: the API
 // server refuses the object with a message that names the field.
 func TestSchemaRejectsBadRollouts(t *testing.T) {
-	f := cluster.New(t)
+	f := newTest(t)
 	cases := []struct {
 		name, manifest string
 		want           []string
@@ -138,7 +138,7 @@ func TestSchemaRejectsBadRollouts(t *testing.T) {
 }
 
 func TestSchemaRejectsBadAnalysisTemplates(t *testing.T) {
-	f := cluster.New(t)
+	f := newTest(t)
 	cases := []struct {
 		name, manifest string
 		want           []string
@@ -169,7 +169,7 @@ func TestSchemaRejectsBadAnalysisTemplates(t *testing.T) {
 }
 
 func TestSchemaSelectorIsImmutable(t *testing.T) {
-	f := cluster.New(t)
+	f := newTest(t)
 	err := f.TryUpdate(rolloutWith("imm", "", ""), func(ro *unstructured.Unstructured) {
 		_ = unstructured.SetNestedStringMap(ro.Object, map[string]string{"app": "imm", "tier": "web"}, "spec", "selector", "matchLabels")
 		_ = unstructured.SetNestedStringMap(ro.Object, map[string]string{"app": "imm", "tier": "web"}, "spec", "template", "metadata", "labels")
@@ -180,7 +180,7 @@ func TestSchemaSelectorIsImmutable(t *testing.T) {
 // TestSchemaAcceptsGoodObjects: the shipped examples, Argo Rollouts' documented
 // examples and the edge cases the rules must let through are all accepted.
 func TestSchemaAcceptsGoodObjects(t *testing.T) {
-	f := cluster.New(t)
+	f := newTest(t)
 	files, _ := filepath.Glob("../../manifests/examples/*.yaml")
 	argo, _ := filepath.Glob("../../pkg/apis/rollouts/v1alpha1/testdata/argo/*.yaml")
 	files = append(files, argo...)
