@@ -142,12 +142,12 @@ func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout
 // observe builds the plan input from the caches (and, during a cutover, the
 // stable Service's EndpointSlices).
 func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, *corev1.Service, *corev1.Service, error) {
-	in := plan.Input{Rollout: ro, Now: now}
+	in := plan.Input{Rollout: ro, Now: now, StepAnalysis: c.stepAnalysisPhase(ro)}
 	newHash := newRS.Labels[HashLabel]
 	for _, rs := range rss {
 		info := replicaSetInfo(rs)
 		switch {
-		case rs == newRS:
+		case rs.Name == newRS.Name:
 			in.New = info
 		case ro.Status.StableRS != "" && info.Hash == ro.Status.StableRS:
 			in.Stable = info
@@ -168,6 +168,12 @@ func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *a
 	}
 	return in, stableSvc, canarySvc, nil
 }
+
+// stepAnalysisPhase is the analysis hook: the phase of the current analysis
+// step's AnalysisRun. The AnalysisRun controller is not part of this version, so
+// there is never a run and an analysis step waits until promoted; the analysis
+// issue fills this in (create the run, mirror it in status, report its phase).
+func (c *Controller) stepAnalysisPhase(*v1alpha1.Rollout) v1alpha1.AnalysisPhase { return "" }
 
 // apply carries out a plan: scale-downs before scale-ups (so the surge bound
 // holds even between the writes), then Services, then bookkeeping.
@@ -251,7 +257,7 @@ func byHash(rss []*appsv1.ReplicaSet, hash string) *appsv1.ReplicaSet {
 
 func containsRS(rss []*appsv1.ReplicaSet, rs *appsv1.ReplicaSet) bool {
 	for _, r := range rss {
-		if r.UID == rs.UID {
+		if r.Name == rs.Name {
 			return true
 		}
 	}

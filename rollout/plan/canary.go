@@ -173,15 +173,41 @@ func (p *planner) runStep(step v1alpha1.CanaryStep) bool {
 		p.holdWeight(p.currentWeight())
 		return p.pauseStep(step.Pause)
 	case step.Analysis != nil:
-		// The analysis hook: until the analysis controller lands, an analysis step
-		// waits where it is (a user can promote past it).
 		p.holdWeight(p.currentWeight())
-		return false
+		return p.analysisStep()
 	default:
 		// setCanaryScale, setHeaderRoute and setMirrorRoute only act with a traffic
 		// router; without one they complete at once.
 		return true
 	}
+}
+
+// analysisStep judges an analysis step by its run's phase and reports whether it
+// is complete. Without a run (no AnalysisRun controller yet, or a run not yet
+// created) the step waits; a user can promote past it.
+func (p *planner) analysisStep() bool {
+	switch p.in.StepAnalysis {
+	case v1alpha1.AnalysisPhaseSuccessful:
+		return true
+	case v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseError:
+		p.status.Abort = true
+		now := metav1.NewTime(p.in.Now)
+		p.status.AbortedAt = &now
+		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: step analysis is %s", p.in.StepAnalysis))
+	case v1alpha1.AnalysisPhaseInconclusive:
+		if p.pauseCondition(v1alpha1.PauseReasonInconclusiveAnalysis) == nil && !p.status.ControllerPause {
+			p.status.PauseConditions = append(p.status.PauseConditions, v1alpha1.PauseCondition{
+				Reason: v1alpha1.PauseReasonInconclusiveAnalysis, StartTime: metav1.NewTime(p.in.Now),
+			})
+			p.status.ControllerPause = true
+			p.event(false, "RolloutPaused", "Rollout paused: step analysis is Inconclusive")
+		} else if p.pauseCondition(v1alpha1.PauseReasonInconclusiveAnalysis) == nil {
+			// Paused for an inconclusive run and someone promoted: go on.
+			p.status.ControllerPause = false
+			return true
+		}
+	}
+	return false
 }
 
 // currentWeight is the weight of the latest setWeight step up to and including

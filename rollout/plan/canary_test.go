@@ -201,3 +201,50 @@ func TestCanaryPodsNeverReadyKeepServicesOnStable(t *testing.T) {
 		t.Fatalf("the stable side lost capacity or the step advanced: %s", w)
 	}
 }
+
+func TestAnalysisStepFollowsItsRun(t *testing.T) {
+	analysis := v1alpha1.CanaryStep{Analysis: &v1alpha1.RolloutAnalysis{Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: "t"}}}}
+	setup := func() *world {
+		w := healthyWorld(t, 4, canaryWithServices(weight(50), analysis, pauseForever()))
+		w.deploy("b")
+		w.runUntil("at the analysis step", 20, time.Second, func() bool { return idx(w.ro.Status.CurrentStepIndex) == 1 })
+		return w
+	}
+	t.Run("waits without a run", func(t *testing.T) {
+		w := setup()
+		w.tick(time.Minute)
+		if idx(w.ro.Status.CurrentStepIndex) != 1 || w.paused() {
+			t.Fatalf("step moved without a run: %s", w)
+		}
+	})
+	t.Run("successful run completes the step", func(t *testing.T) {
+		w := setup()
+		w.stepAnalysis = v1alpha1.AnalysisPhaseSuccessful
+		w.tick(time.Second)
+		if idx(w.ro.Status.CurrentStepIndex) != 2 {
+			t.Fatalf("step did not complete: %s", w)
+		}
+	})
+	t.Run("failed run aborts", func(t *testing.T) {
+		w := setup()
+		w.stepAnalysis = v1alpha1.AnalysisPhaseFailed
+		w.tick(time.Second)
+		w.runUntil("aborted back to stable", 20, time.Second, func() bool { return w.rs["b"].Replicas == 0 })
+		if !w.ro.Status.Abort {
+			t.Fatalf("not aborted: %+v", w.ro.Status)
+		}
+	})
+	t.Run("inconclusive run pauses until promoted", func(t *testing.T) {
+		w := setup()
+		w.stepAnalysis = v1alpha1.AnalysisPhaseInconclusive
+		w.tick(time.Second)
+		if !w.paused() || w.ro.Status.PauseConditions[0].Reason != v1alpha1.PauseReasonInconclusiveAnalysis {
+			t.Fatalf("not paused for the inconclusive run: %+v", w.ro.Status.PauseConditions)
+		}
+		w.promote()
+		w.tick(time.Second)
+		if idx(w.ro.Status.CurrentStepIndex) < 2 {
+			t.Fatalf("promote did not move past the inconclusive analysis: %s", w)
+		}
+	})
+}

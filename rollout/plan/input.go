@@ -21,6 +21,10 @@ type Input struct {
 	// StableService and CanaryService describe the Services named in the canary
 	// strategy; nil when the strategy names none.
 	StableService, CanaryService *Service
+	// StepAnalysis is the phase of the AnalysisRun of the current analysis step, as
+	// the controller's analysis hook observed it ("" while there is no run). Steps
+	// complete on Successful, abort on Failed or Error and pause on Inconclusive.
+	StepAnalysis v1alpha1.AnalysisPhase
 	// Now is the time of this reconcile.
 	Now time.Time
 }

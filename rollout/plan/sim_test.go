@@ -28,6 +28,8 @@ type world struct {
 	notReady map[string]bool
 	// current is the hash of the Rollout's current template.
 	current string
+	// stepAnalysis is what the analysis hook reports for the current step.
+	stepAnalysis v1alpha1.AnalysisPhase
 }
 
 func newWorld(t *testing.T, replicas int32, canary *v1alpha1.CanaryStrategy) *world {
@@ -56,7 +58,7 @@ func (w *world) deploy(hash string) {
 }
 
 func (w *world) input() Input {
-	in := Input{Rollout: w.ro, New: w.rs[w.current], Now: w.now,
+	in := Input{Rollout: w.ro, New: w.rs[w.current], Now: w.now, StepAnalysis: w.stepAnalysis,
 		StableService: w.services["stable"], CanaryService: w.services["canary"]}
 	for _, h := range w.hashes() {
 		rs := w.rs[h]

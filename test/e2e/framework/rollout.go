@@ -106,6 +106,17 @@ func (f *Framework) Promote(name string) {
 	f.patchStatus(name, map[string]any{"currentStepIndex": next})
 }
 
+// ScaleRollout sets replicas through the scale subresource, as `kubectl scale`
+// and a HorizontalPodAutoscaler do.
+func (f *Framework) ScaleRollout(name string, replicas int32) {
+	f.T.Helper()
+	body := fmt.Sprintf(`{"spec":{"replicas":%d}}`, replicas)
+	gvr := v1alpha1.SchemeGroupVersion.WithResource("rollouts")
+	if _, err := f.Dynamic.Resource(gvr).Namespace(f.Namespace).Patch(f.Ctx, name, types.MergePatchType, []byte(body), metav1.PatchOptions{}, "scale"); err != nil {
+		f.T.Fatalf("scale rollout %s: %v", name, err)
+	}
+}
+
 // AnnotateRollout sets an annotation: a metadata-only change that wakes the
 // controller without changing anything it decides on.
 func (f *Framework) AnnotateRollout(name, key, value string) {
@@ -238,7 +249,7 @@ type EndpointSampler struct {
 	done    chan struct{}
 }
 
-// SampleEndpoints starts sampling a Service every 100 ms until the test ends.
+// SampleEndpoints starts sampling a Service every 50 ms until the test ends.
 func (f *Framework) SampleEndpoints(service string) *EndpointSampler {
 	s := &EndpointSampler{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
@@ -250,7 +261,7 @@ func (f *Framework) SampleEndpoints(service string) *EndpointSampler {
 				return
 			case <-f.Ctx.Done():
 				return
-			case <-time.After(100 * time.Millisecond):
+			case <-time.After(50 * time.Millisecond):
 			}
 			n, err := ReadyEndpoints(f, service)
 			if err != nil {
@@ -286,7 +297,7 @@ func (s *EndpointSampler) ExpectNeverEmpty(f *Framework, service string) {
 	s.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.samples < 10 {
+	if s.samples < 3 {
 		f.T.Fatalf("only %d samples of Service %s: the sampler did not run", s.samples, service)
 	}
 	if len(s.gaps) > 0 {
