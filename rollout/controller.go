@@ -171,6 +171,7 @@ func (c *Controller) processNextItem(ctx context.Context) bool {
 			logger.V(4).Info("Conflict, requeueing", "err", err)
 		} else {
 			logger.Error(err, "Reconcile failed")
+			c.recordReconcileError(key, err)
 		}
 		c.queue.AddRateLimited(key)
 	default:
@@ -180,6 +181,14 @@ func (c *Controller) processNextItem(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// recordReconcileError tells the Rollout's owner, as a Warning event, why a sync
+// failed; the event recorder folds repeats into one event with a count.
+func (c *Controller) recordReconcileError(key cache.ObjectName, err error) {
+	if ro, getErr := c.rolloutLister.Rollouts(key.Namespace).Get(key.Name); getErr == nil {
+		c.recorder.Event(ro, corev1.EventTypeWarning, "ReconciliationError", err.Error())
+	}
 }
 
 func (c *Controller) enqueue(obj any) {

@@ -52,6 +52,8 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 	setCondition(st, v1alpha1.RolloutCompleted, complete, v1alpha1.ReasonRolloutCompleted, "", now)
 	available := st.AvailableReplicas >= desired-maxUnavailableCount(ro)
 	setCondition(st, v1alpha1.RolloutAvailable, available, v1alpha1.ReasonAvailable, "", now)
+	failure := replicaFailure(f.rss)
+	setCondition(st, v1alpha1.RolloutReplicaFailure, failure != "", v1alpha1.ReasonFailedCreate, failure, now)
 
 	deadlineIn = updateProgressing(ro, &prev, st, complete, paused, now)
 	if cond := condition(st, v1alpha1.RolloutProgressing); cond != nil && cond.Reason == v1alpha1.ReasonProgressDeadlineExceeded && ro.Spec.ProgressDeadlineAbort && !st.Abort {
@@ -135,6 +137,19 @@ func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, invalid string, com
 		return v1alpha1.RolloutPhaseProgressing, "waiting for rollout to finish"
 	}
 	return v1alpha1.RolloutPhaseHealthy, ""
+}
+
+// replicaFailure is the message of the first ReplicaSet that cannot create or
+// delete pods (quota, admission), or "".
+func replicaFailure(rss []*appsv1.ReplicaSet) string {
+	for _, rs := range rss {
+		for _, c := range rs.Status.Conditions {
+			if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue {
+				return fmt.Sprintf("ReplicaSet %s: %s", rs.Name, c.Message)
+			}
+		}
+	}
+	return ""
 }
 
 func pauseMessage(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus) string {
