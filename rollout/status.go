@@ -41,6 +41,9 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 	if f.newRS != nil {
 		st.UpdatedReplicas = f.newRS.Status.Replicas
 	}
+	// Pods an old ReplicaSet keeps during its scale-down delay are there on
+	// purpose (fast rollback); they do not make the rollout incomplete.
+	delayed := delayedPods(f.rss, f.newRS, f.now)
 	now := metav1.NewTime(f.now)
 	desired := ptrValue(ro.Spec.Replicas)
 
@@ -48,7 +51,7 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 	paused := ro.Spec.Paused || len(st.PauseConditions) > 0
 	setCondition(st, v1alpha1.RolloutPaused, paused, v1alpha1.ReasonRolloutPaused, pauseMessage(ro, st), now)
 	complete := f.invalid == "" && f.newRS != nil && st.StableRS == st.CurrentPodHash &&
-		st.UpdatedReplicas == desired && st.AvailableReplicas == desired && st.Replicas == desired
+		st.UpdatedReplicas == desired && f.newRS.Status.AvailableReplicas >= desired && st.Replicas-delayed == desired
 	setCondition(st, v1alpha1.RolloutCompleted, complete, v1alpha1.ReasonRolloutCompleted, "", now)
 	available := st.AvailableReplicas >= desired-maxUnavailableCount(ro)
 	setCondition(st, v1alpha1.RolloutAvailable, available, v1alpha1.ReasonAvailable, "", now)
@@ -62,7 +65,7 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 		setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonRolloutAborted, "Rollout aborted: "+cond.Message, now)
 	}
 
-	st.Phase, st.Message = phase(ro, st, f.invalid, complete)
+	st.Phase, st.Message = phase(ro, st, f.invalid, complete, delayed)
 	setCondition(st, v1alpha1.RolloutHealthy, st.Phase == v1alpha1.RolloutPhaseHealthy, v1alpha1.ReasonRolloutHealthy, "", now)
 	return deadlineIn
 }
@@ -104,7 +107,7 @@ func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, c
 }
 
 // phase applies the rules of SPEC §2.6 in order; the first match wins.
-func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, invalid string, complete bool) (v1alpha1.RolloutPhase, string) {
+func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, invalid string, complete bool, delayed int32) (v1alpha1.RolloutPhase, string) {
 	if invalid != "" {
 		return v1alpha1.RolloutPhaseDegraded, "InvalidSpec: " + invalid
 	}
@@ -127,16 +130,30 @@ func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, invalid string, com
 		return v1alpha1.RolloutPhaseProgressing, "waiting for pods to restart"
 	case st.UpdatedReplicas < desired:
 		return v1alpha1.RolloutPhaseProgressing, "more replicas need to be updated"
-	case st.AvailableReplicas < st.UpdatedReplicas:
+	case st.AvailableReplicas-delayed < st.UpdatedReplicas:
 		return v1alpha1.RolloutPhaseProgressing, "updated replicas are still becoming available"
 	case st.StableRS != st.CurrentPodHash:
 		return v1alpha1.RolloutPhaseProgressing, "waiting for the Service cutover to finish"
-	case st.Replicas > st.UpdatedReplicas:
+	case st.Replicas-delayed > st.UpdatedReplicas:
 		return v1alpha1.RolloutPhaseProgressing, "old replicas are pending termination"
 	case !complete:
 		return v1alpha1.RolloutPhaseProgressing, "waiting for rollout to finish"
 	}
 	return v1alpha1.RolloutPhaseHealthy, ""
+}
+
+// delayedPods counts the pods of old ReplicaSets inside their scale-down delay.
+func delayedPods(rss []*appsv1.ReplicaSet, newRS *appsv1.ReplicaSet, now time.Time) int32 {
+	var n int32
+	for _, rs := range rss {
+		if newRS != nil && rs.Name == newRS.Name {
+			continue
+		}
+		if at := scaleDownDeadline(rs); at != nil && now.Before(*at) {
+			n += rs.Status.Replicas
+		}
+	}
+	return n
 }
 
 // replicaFailure is the message of the first ReplicaSet that cannot create or

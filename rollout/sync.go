@@ -68,15 +68,20 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		rss = append(rss, newRS)
 	}
 
-	in, stableSvc, canarySvc, err := c.observe(ctx, ro, newRS, rss, now)
+	in, svcs, err := c.observe(ctx, ro, newRS, rss, now)
 	if err != nil {
 		return 0, err
 	}
-	p := plan.Canary(in)
-	logger.V(4).Info("Planned", "replicas", p.Replicas, "stableService", p.StableServiceHash,
-		"canaryService", p.CanaryServiceHash, "step", ptrValue(p.Status.CurrentStepIndex))
+	decide := plan.Canary
+	if ro.Spec.Strategy.BlueGreen != nil {
+		decide = plan.BlueGreen
+	}
+	p := decide(in)
+	logger.V(4).Info("Planned", "replicas", p.Replicas, "step", ptrValue(p.Status.CurrentStepIndex),
+		"stableService", p.StableServiceHash, "canaryService", p.CanaryServiceHash,
+		"activeService", p.ActiveServiceHash, "previewService", p.PreviewServiceHash)
 
-	if err := c.apply(ctx, ro, p, rss, stableSvc, canarySvc); err != nil {
+	if err := c.apply(ctx, ro, p, rss, svcs); err != nil {
 		return 0, err
 	}
 	st := p.Status
@@ -139,9 +144,15 @@ func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout
 	return created, err
 }
 
+// managedServices are the Services a Rollout's strategy points at ReplicaSets;
+// those the strategy does not use (or that do not exist) are nil.
+type managedServices struct {
+	stable, canary, active, preview *corev1.Service
+}
+
 // observe builds the plan input from the caches (and, during a cutover, the
-// stable Service's EndpointSlices).
-func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, *corev1.Service, *corev1.Service, error) {
+// EndpointSlices of the Service that carries production traffic).
+func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, managedServices, error) {
 	in := plan.Input{Rollout: ro, Now: now, StepAnalysis: c.stepAnalysisPhase(ro)}
 	newHash := newRS.Labels[HashLabel]
 	for _, rs := range rss {
@@ -155,18 +166,33 @@ func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *a
 			in.Others = append(in.Others, info)
 		}
 	}
-	canary := ro.Spec.Strategy.Canary
-	stableSvc, _ := c.serviceLister.Services(ro.Namespace).Get(canary.StableService)
-	canarySvc, _ := c.serviceLister.Services(ro.Namespace).Get(canary.CanaryService)
-	cutoverPending := ro.Status.StableRS != newHash
+	var svcs managedServices
+	get := func(name string) *corev1.Service {
+		if name == "" {
+			return nil
+		}
+		svc, _ := c.serviceLister.Services(ro.Namespace).Get(name)
+		return svc
+	}
+	// The production Service's EndpointSlices are read only while it already
+	// selects the new ReplicaSet and the cutover is not yet confirmed.
+	cutover := func(svc *corev1.Service) bool {
+		return ro.Status.StableRS != newHash && svc != nil && svc.Spec.Selector[HashLabel] == newHash
+	}
 	var err error
-	if in.StableService, err = c.observeService(ctx, stableSvc, ro, cutoverPending && stableSvc != nil && stableSvc.Spec.Selector[HashLabel] == newHash); err != nil {
-		return in, nil, nil, err
+	if canary := ro.Spec.Strategy.Canary; canary != nil {
+		svcs.stable, svcs.canary = get(canary.StableService), get(canary.CanaryService)
+		if in.StableService, err = c.observeService(ctx, svcs.stable, ro, cutover(svcs.stable)); err == nil {
+			in.CanaryService, err = c.observeService(ctx, svcs.canary, ro, false)
+		}
+	} else {
+		bg := ro.Spec.Strategy.BlueGreen
+		svcs.active, svcs.preview = get(bg.ActiveService), get(bg.PreviewService)
+		if in.ActiveService, err = c.observeService(ctx, svcs.active, ro, cutover(svcs.active)); err == nil {
+			in.PreviewService, err = c.observeService(ctx, svcs.preview, ro, false)
+		}
 	}
-	if in.CanaryService, err = c.observeService(ctx, canarySvc, ro, false); err != nil {
-		return in, nil, nil, err
-	}
-	return in, stableSvc, canarySvc, nil
+	return in, svcs, err
 }
 
 // stepAnalysisPhase is the analysis hook: the phase of the current analysis
@@ -177,7 +203,7 @@ func (c *Controller) stepAnalysisPhase(*v1alpha1.Rollout) v1alpha1.AnalysisPhase
 
 // apply carries out a plan: scale-downs before scale-ups (so the surge bound
 // holds even between the writes), then Services, then bookkeeping.
-func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, rss []*appsv1.ReplicaSet, stableSvc, canarySvc *corev1.Service) error {
+func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, rss []*appsv1.ReplicaSet, svcs managedServices) error {
 	for _, growing := range []bool{false, true} {
 		for _, rs := range rss {
 			want, ok := p.Replicas[rs.Name]
@@ -189,11 +215,13 @@ func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Pla
 			}
 		}
 	}
-	if err := c.pointService(ctx, ro, stableSvc, p.StableServiceHash); err != nil {
-		return err
-	}
-	if err := c.pointService(ctx, ro, canarySvc, p.CanaryServiceHash); err != nil {
-		return err
+	for _, target := range []struct {
+		svc  *corev1.Service
+		hash string
+	}{{svcs.stable, p.StableServiceHash}, {svcs.canary, p.CanaryServiceHash}, {svcs.active, p.ActiveServiceHash}, {svcs.preview, p.PreviewServiceHash}} {
+		if err := c.pointService(ctx, ro, target.svc, target.hash); err != nil {
+			return err
+		}
 	}
 	for _, rs := range rss {
 		if at, ok := p.ScaleDownAt[rs.Name]; ok {

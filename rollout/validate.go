@@ -15,34 +15,51 @@ import (
 func (c *Controller) invalidSpec(ro *v1alpha1.Rollout) string {
 	s := &ro.Spec
 	switch {
-	case s.Strategy.BlueGreen != nil:
-		return "spec.strategy.blueGreen: the blue-green strategy is not supported by this controller version yet"
-	case s.Strategy.Canary == nil:
+	case (s.Strategy.Canary == nil) == (s.Strategy.BlueGreen == nil):
 		return "spec.strategy: exactly one of canary or blueGreen must be set"
 	case s.WorkloadRef != nil:
 		return "spec.workloadRef: workloadRef is not supported by this controller version yet"
-	case s.Strategy.Canary.TrafficRouting != nil:
+	case s.Strategy.Canary != nil && s.Strategy.Canary.TrafficRouting != nil:
 		return "spec.strategy.canary.trafficRouting: traffic routing is not supported by this controller version yet"
 	}
 	if msg := selectorMismatch(ro); msg != "" {
 		return msg
 	}
-	canary := s.Strategy.Canary
-	for _, ref := range []struct{ field, name string }{
-		{"stableService", canary.StableService}, {"canaryService", canary.CanaryService},
-	} {
-		if ref.name == "" {
-			continue
-		}
-		if _, err := c.serviceLister.Services(ro.Namespace).Get(ref.name); err != nil {
-			return fmt.Sprintf("spec.strategy.canary.%s: Service %q not found", ref.field, ref.name)
-		}
+	if msg := c.missingService(ro); msg != "" {
+		return msg
 	}
-	for i, step := range canary.Steps {
+	if bg := s.Strategy.BlueGreen; bg != nil {
+		if bg.PreviewService == bg.ActiveService {
+			return "spec.strategy.blueGreen: activeService and previewService must be different Services"
+		}
+		return ""
+	}
+	for i, step := range s.Strategy.Canary.Steps {
 		if step.Pause != nil {
 			if _, _, err := plan.PauseDuration(step.Pause); err != nil {
 				return fmt.Sprintf("spec.strategy.canary.steps[%d].pause.duration: %v", i, err)
 			}
+		}
+	}
+	return ""
+}
+
+// missingService names the first Service the strategy refers to that does not exist.
+func (c *Controller) missingService(ro *v1alpha1.Rollout) string {
+	type ref struct{ field, name string }
+	var refs []ref
+	if canary := ro.Spec.Strategy.Canary; canary != nil {
+		refs = []ref{{"canary.stableService", canary.StableService}, {"canary.canaryService", canary.CanaryService}}
+	} else {
+		bg := ro.Spec.Strategy.BlueGreen
+		refs = []ref{{"blueGreen.activeService", bg.ActiveService}, {"blueGreen.previewService", bg.PreviewService}}
+	}
+	for _, r := range refs {
+		if r.name == "" {
+			continue
+		}
+		if _, err := c.serviceLister.Services(ro.Namespace).Get(r.name); err != nil {
+			return fmt.Sprintf("spec.strategy.%s: Service %q not found", r.field, r.name)
 		}
 	}
 	return ""

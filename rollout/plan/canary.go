@@ -44,7 +44,9 @@ type planner struct {
 	in     Input
 	spec   *v1alpha1.RolloutSpec
 	canary *v1alpha1.CanaryStrategy
-	status *v1alpha1.RolloutStatus
+	// blueGreen is set instead of canary for the blue-green strategy.
+	blueGreen *v1alpha1.BlueGreenStrategy
+	status    *v1alpha1.RolloutStatus
 	// replicas is the desired spec.replicas of every ReplicaSet, by name.
 	replicas map[string]int32
 	plan     Plan
@@ -53,12 +55,13 @@ type planner struct {
 func newPlanner(in Input) *planner {
 	ro := in.Rollout
 	p := &planner{
-		in:       in,
-		spec:     &ro.Spec,
-		canary:   ro.Spec.Strategy.Canary,
-		status:   ro.Status.DeepCopy(),
-		replicas: map[string]int32{},
-		plan:     Plan{Replicas: map[string]int32{}, ScaleDownAt: map[string]time.Time{}},
+		in:        in,
+		spec:      &ro.Spec,
+		canary:    ro.Spec.Strategy.Canary,
+		blueGreen: ro.Spec.Strategy.BlueGreen,
+		status:    ro.Status.DeepCopy(),
+		replicas:  map[string]int32{},
+		plan:      Plan{Replicas: map[string]int32{}, ScaleDownAt: map[string]time.Time{}},
 	}
 	for _, rs := range in.all() {
 		p.replicas[rs.Name] = rs.Replicas
@@ -71,21 +74,32 @@ func newPlanner(in Input) *planner {
 // changed since the status was written: a new revision (or a retry after an abort
 // with a different template) is a fresh canary.
 func (p *planner) resetOnNewRevision() {
-	stepHash := StepsHash(p.canary.Steps)
+	stepHash := StepsHash(p.steps())
 	if p.status.CurrentPodHash == p.in.New.Hash && p.status.CurrentStepHash == stepHash {
 		return
 	}
 	podChanged := p.status.CurrentPodHash != p.in.New.Hash
 	p.status.CurrentPodHash = p.in.New.Hash
 	p.status.CurrentStepHash = stepHash
-	p.setStepIndex(0)
+	if p.canary != nil {
+		p.setStepIndex(0)
+	}
 	p.status.PauseConditions = nil
 	p.status.ControllerPause = false
 	if podChanged {
 		p.status.Abort = false
 		p.status.AbortedAt = nil
 		p.status.PromoteFull = false
+		p.status.BlueGreen.ScaleUpPreviewCheckPoint = false
 	}
+}
+
+// steps are the canary steps (none for blue-green).
+func (p *planner) steps() []v1alpha1.CanaryStep {
+	if p.canary == nil {
+		return nil
+	}
+	return p.canary.Steps
 }
 
 // replicaCount is spec.replicas (defaulted).

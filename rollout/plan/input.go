@@ -21,6 +21,9 @@ type Input struct {
 	// StableService and CanaryService describe the Services named in the canary
 	// strategy; nil when the strategy names none.
 	StableService, CanaryService *Service
+	// ActiveService and PreviewService describe the blue-green strategy's Services
+	// (PreviewService is nil when none is named).
+	ActiveService, PreviewService *Service
 	// StepAnalysis is the phase of the AnalysisRun of the current analysis step, as
 	// the controller's analysis hook observed it ("" while there is no run). Steps
 	// complete on Successful, abort on Failed or Error and pause on Inconclusive.
@@ -68,6 +71,8 @@ type Plan struct {
 	// StableServiceHash and CanaryServiceHash are the hashes the Services must
 	// select ("" = leave the Service alone).
 	StableServiceHash, CanaryServiceHash string
+	// ActiveServiceHash and PreviewServiceHash are the same for blue-green.
+	ActiveServiceHash, PreviewServiceHash string
 	// Status is the Rollout status to write (the controller fills in replica
 	// counts, conditions and phase).
 	Status v1alpha1.RolloutStatus

@@ -30,6 +30,22 @@ type world struct {
 	current string
 	// stepAnalysis is what the analysis hook reports for the current step.
 	stepAnalysis v1alpha1.AnalysisPhase
+	// blueGreen selects BlueGreen instead of Canary.
+	blueGreen bool
+}
+
+func newBlueGreenWorld(t *testing.T, replicas int32, bg *v1alpha1.BlueGreenStrategy) *world {
+	ro := &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{
+		Replicas: &replicas,
+		Strategy: v1alpha1.RolloutStrategy{BlueGreen: bg},
+	}}
+	v1alpha1.SetRolloutDefaults(ro)
+	w := &world{t: t, ro: ro, rs: map[string]*ReplicaSet{}, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		services: map[string]*Service{"active": {Name: "active"}}, notReady: map[string]bool{}, blueGreen: true}
+	if bg.PreviewService != "" {
+		w.services["preview"] = &Service{Name: "preview"}
+	}
+	return w
 }
 
 func newWorld(t *testing.T, replicas int32, canary *v1alpha1.CanaryStrategy) *world {
@@ -59,7 +75,8 @@ func (w *world) deploy(hash string) {
 
 func (w *world) input() Input {
 	in := Input{Rollout: w.ro, New: w.rs[w.current], Now: w.now, StepAnalysis: w.stepAnalysis,
-		StableService: w.services["stable"], CanaryService: w.services["canary"]}
+		StableService: w.services["stable"], CanaryService: w.services["canary"],
+		ActiveService: w.services["active"], PreviewService: w.services["preview"]}
 	for _, h := range w.hashes() {
 		rs := w.rs[h]
 		switch {
@@ -95,17 +112,24 @@ func (w *world) tick(step time.Duration) Plan {
 	for _, s := range w.services {
 		s.Settled = s.SelectedHash != "" && w.rs[s.SelectedHash].Available > 0
 	}
-	p := Canary(w.input())
+	decide := Canary
+	if w.blueGreen {
+		decide = BlueGreen
+	}
+	p := decide(w.input())
 	for name, n := range p.Replicas {
 		w.byName(name).Replicas = n
 		rs := w.byName(name)
 		rs.Available = min(rs.Available, n) // scale-down removes pods at once
 	}
-	if p.StableServiceHash != "" && w.services["stable"].SelectedHash != p.StableServiceHash {
-		w.services["stable"].SelectedHash, w.services["stable"].Settled = p.StableServiceHash, false
+	for name, at := range p.ScaleDownAt {
+		w.byName(name).ScaleDownAt = &at
 	}
-	if p.CanaryServiceHash != "" && w.services["canary"].SelectedHash != p.CanaryServiceHash {
-		w.services["canary"].SelectedHash, w.services["canary"].Settled = p.CanaryServiceHash, false
+	for role, hash := range map[string]string{"stable": p.StableServiceHash, "canary": p.CanaryServiceHash,
+		"active": p.ActiveServiceHash, "preview": p.PreviewServiceHash} {
+		if svc := w.services[role]; svc != nil && hash != "" && svc.SelectedHash != hash {
+			svc.SelectedHash, svc.Settled = hash, false
+		}
 	}
 	w.ro.Status = p.Status
 	for _, e := range p.Events {
@@ -129,6 +153,10 @@ func (w *world) byName(name string) *ReplicaSet {
 // checkSafety asserts the bounds of SPEC §2.7 once the stable side exists.
 func (w *world) checkSafety() {
 	w.t.Helper()
+	if w.blueGreen {
+		w.checkServices()
+		return
+	}
 	total := *w.ro.Spec.Replicas
 	surge, unavailable := surgeAndUnavailable(total, w.ro.Spec.Strategy.Canary.MaxSurge, w.ro.Spec.Strategy.Canary.MaxUnavailable)
 	var pods, available int32
@@ -139,6 +167,7 @@ func (w *world) checkSafety() {
 	if w.ro.Status.StableRS == "" || w.current == w.ro.Status.StableRS && len(w.rs) == 1 {
 		return // first deploy: nothing to protect yet
 	}
+
 	if w.services["stable"] != nil {
 		surge = max(surge, 1) // the Service floor's pod (weightSplit)
 	}
@@ -148,6 +177,12 @@ func (w *world) checkSafety() {
 	if available < total-unavailable && !w.anyNotReady() {
 		w.t.Fatalf("%s: %d available below replicas−maxUnavailable %d (%s)", w.now.Format(time.TimeOnly), available, total-unavailable, w)
 	}
+	w.checkServices()
+}
+
+// checkServices: no Service selects a ReplicaSet without an available pod.
+func (w *world) checkServices() {
+	w.t.Helper()
 	for role, s := range w.services {
 		if s.SelectedHash != "" && w.rs[s.SelectedHash].Available == 0 && !w.anyNotReady() {
 			w.t.Fatalf("%s: %s Service selects %s, which has no available pod (%s)", w.now.Format(time.TimeOnly), role, s.SelectedHash, w)
@@ -163,7 +198,7 @@ func (w *world) String() string {
 		rs := w.rs[h]
 		parts = append(parts, fmt.Sprintf("%s=%d/%d", h, rs.Available, rs.Replicas))
 	}
-	for _, role := range []string{"stable", "canary"} {
+	for _, role := range []string{"stable", "canary", "active", "preview"} {
 		if s, ok := w.services[role]; ok {
 			parts = append(parts, role+"→"+s.SelectedHash)
 		}

@@ -164,6 +164,11 @@ type BlueGreenStatus struct {
 	// PreviewSelector is the pod-template-hash the preview Service selects.
 	// +optional
 	PreviewSelector string `json:"previewSelector,omitempty"`
+	// ScaleUpPreviewCheckPoint is true once the update was promoted (by a person or
+	// automatically): the preview ReplicaSet grows to full size and takes over the
+	// active Service. It is cleared when the new ReplicaSet becomes active.
+	// +optional
+	ScaleUpPreviewCheckPoint bool `json:"scaleUpPreviewCheckPoint,omitempty"`
 	// PrePromotionAnalysisRunStatus mirrors the pre-promotion AnalysisRun.
 	// +optional
 	PrePromotionAnalysisRunStatus *RolloutAnalysisRunStatus `json:"prePromotionAnalysisRunStatus,omitempty"`

@@ -1,0 +1,216 @@
+package plan
+
+import (
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// BlueGreen plans one reconcile of a Rollout with the blue-green strategy.
+//
+// The new ReplicaSet comes up beside the active one (at previewReplicaCount, or
+// full size), behind the preview Service. Then the rollout pauses for promotion
+// (autoPromotionEnabled false, or autoPromotionSeconds set), the new side grows to
+// full size, the active Service switches to it in one step, and once the switch
+// shows in the EndpointSlices the new ReplicaSet is stable and the old one keeps
+// running for scaleDownDelaySeconds, ready for a fast rollback.
+func BlueGreen(in Input) Plan {
+	p := newPlanner(in)
+	switch {
+	case p.spec.Paused:
+		p.holdPaused()
+	case in.Stable == nil || in.Stable.Hash == in.New.Hash:
+		p.blueGreenSteady()
+	case p.status.Abort:
+		p.blueGreenAborted()
+	case p.status.PromoteFull || p.status.BlueGreen.ScaleUpPreviewCheckPoint || p.isFastRollback():
+		p.blueGreenPromote()
+	default:
+		p.blueGreenPreview()
+	}
+	return p.finish()
+}
+
+// blueGreenSteady runs the new ReplicaSet at full size behind both Services.
+func (p *planner) blueGreenSteady() {
+	n := p.in.New
+	p.status.StableRS = n.Hash
+	p.clearUpdateState()
+	p.setBlueGreenReplicas(map[string]int32{n.Name: p.replicaCount()})
+	p.pointBlueGreenServices(n, n)
+}
+
+// blueGreenAborted keeps the active Service on the stable ReplicaSet, points the
+// preview back at it, and scales the new ReplicaSet down after the abort delay.
+func (p *planner) blueGreenAborted() {
+	s, n := p.in.Stable, p.in.New
+	if p.status.AbortedAt == nil {
+		now := metav1.NewTime(p.in.Now)
+		p.status.AbortedAt = &now
+		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: the active Service stays on ReplicaSet %s", s.Name))
+	}
+	p.status.PauseConditions = nil
+	p.status.ControllerPause = false
+	p.status.BlueGreen.ScaleUpPreviewCheckPoint = false
+	// The preview pods go abortScaleDownDelaySeconds after the abort (0 keeps
+	// them); the deadline derives from status.abortedAt, so it survives restarts.
+	targets := map[string]int32{s.Name: p.replicaCount()}
+	delay := time.Duration(ptrOr(p.blueGreen.AbortScaleDownDelaySeconds, v1alpha1.DefaultAbortScaleDownDelaySeconds)) * time.Second
+	if end := p.status.AbortedAt.Add(delay); delay > 0 && !p.in.Now.Before(end) {
+		targets[n.Name] = 0
+	} else if delay > 0 {
+		targets[n.Name] = n.Replicas
+		p.requeueAfter(end.Sub(p.in.Now))
+	} else {
+		targets[n.Name] = n.Replicas
+	}
+	p.setBlueGreenReplicas(targets)
+	p.pointBlueGreenServices(s, s)
+}
+
+// blueGreenPreview brings the new ReplicaSet up behind the preview Service and
+// pauses for promotion; it promotes when the pause is over.
+func (p *planner) blueGreenPreview() {
+	s, n := p.in.Stable, p.in.New
+	preview := p.replicaCount()
+	if c := p.blueGreen.PreviewReplicaCount; c != nil {
+		preview = min(*c, preview)
+	}
+	p.setBlueGreenReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: preview})
+	p.pointBlueGreenServices(s, n)
+	if !p.reached(n, preview) {
+		return
+	}
+	if p.blueGreenPauseOver() {
+		// Recorded, so the next reconciles go on promoting while the preview grows.
+		p.status.BlueGreen.ScaleUpPreviewCheckPoint = true
+		p.blueGreenPromote()
+	}
+}
+
+// blueGreenPauseOver handles the promotion pause and reports whether it is over:
+// there is none (auto-promotion without delay), it was promoted (the pause
+// condition cleared), or autoPromotionSeconds have passed since it began.
+func (p *planner) blueGreenPauseOver() bool {
+	bg := p.blueGreen
+	autoAfter := time.Duration(bg.AutoPromotionSeconds) * time.Second
+	pauses := (bg.AutoPromotionEnabled != nil && !*bg.AutoPromotionEnabled) || autoAfter > 0
+	if !pauses {
+		return true
+	}
+	cond := p.pauseCondition(v1alpha1.PauseReasonBlueGreenPause)
+	if cond == nil {
+		if p.status.ControllerPause {
+			p.status.ControllerPause = false
+			p.event(false, "RolloutResumed", "Rollout resumed")
+			return true
+		}
+		p.status.PauseConditions = append(p.status.PauseConditions, v1alpha1.PauseCondition{
+			Reason: v1alpha1.PauseReasonBlueGreenPause, StartTime: metav1.NewTime(p.in.Now),
+		})
+		p.status.ControllerPause = true
+		p.event(false, "RolloutPaused", "Rollout paused for promotion: the new ReplicaSet is ready behind the preview Service")
+		cond = &p.status.PauseConditions[len(p.status.PauseConditions)-1]
+	}
+	if autoAfter == 0 {
+		return false
+	}
+	if end := cond.StartTime.Add(autoAfter); p.in.Now.Before(end) {
+		p.requeueAfter(end.Sub(p.in.Now))
+		return false
+	}
+	p.removePauseCondition(v1alpha1.PauseReasonBlueGreenPause)
+	p.status.ControllerPause = false
+	p.event(false, "RolloutResumed", fmt.Sprintf("Rollout promoted automatically after %s", autoAfter))
+	return true
+}
+
+// blueGreenPromote grows the new ReplicaSet to full size, switches the active
+// Service once every pod is available, and makes it stable once the switch shows
+// in the EndpointSlices. The old active ReplicaSet then keeps running for
+// scaleDownDelaySeconds.
+func (p *planner) blueGreenPromote() {
+	s, n := p.in.Stable, p.in.New
+	total := p.replicaCount()
+	p.setBlueGreenReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: total})
+	if !p.reached(n, total) {
+		p.pointBlueGreenServices(s, n)
+		return
+	}
+	p.pointBlueGreenServices(n, n)
+	if active := p.in.ActiveService; active != nil && !p.serviceSettledOn(active, n) {
+		p.requeueAfter(endpointCheckInterval)
+		return
+	}
+	p.status.StableRS = n.Hash
+	p.clearUpdateState()
+	p.event(false, "RolloutCompleted", fmt.Sprintf("ReplicaSet %s is now active", n.Name))
+	delay := time.Duration(ptrOr(p.blueGreen.ScaleDownDelaySeconds, v1alpha1.DefaultScaleDownDelaySeconds)) * time.Second
+	if delay > 0 {
+		p.plan.ScaleDownAt[s.Name] = p.in.Now.Add(delay)
+		p.requeueAfter(delay)
+	} else {
+		p.replicas[s.Name] = 0
+	}
+}
+
+// clearUpdateState forgets the user actions and pauses of a finished update.
+func (p *planner) clearUpdateState() {
+	p.status.PauseConditions = nil
+	p.status.ControllerPause = false
+	p.status.PromoteFull = false
+	p.status.Abort = false
+	p.status.AbortedAt = nil
+	p.status.BlueGreen.ScaleUpPreviewCheckPoint = false
+}
+
+// setBlueGreenReplicas sets the targets at once (blue-green runs both sides at
+// size; there is no surge bound). ReplicaSets without a target go to 0 unless
+// they are inside their scale-down delay.
+func (p *planner) setBlueGreenReplicas(targets map[string]int32) {
+	for _, rs := range p.in.all() {
+		if t, ok := targets[rs.Name]; ok {
+			p.replicas[rs.Name] = t
+			continue
+		}
+		deadline := rs.ScaleDownAt
+		if at, ok := p.plan.ScaleDownAt[rs.Name]; ok {
+			deadline = &at
+		}
+		if deadline != nil && p.in.Now.Before(*deadline) {
+			p.requeueAfter(deadline.Sub(p.in.Now))
+			continue
+		}
+		p.replicas[rs.Name] = 0
+	}
+}
+
+// pointBlueGreenServices asks for the active and preview Services to select the
+// given ReplicaSets, never one without an available pod.
+func (p *planner) pointBlueGreenServices(active, preview *ReplicaSet) {
+	if svc := p.in.ActiveService; svc != nil && (active.Available > 0 || active.Hash == svc.SelectedHash) {
+		p.plan.ActiveServiceHash = active.Hash
+	}
+	if svc := p.in.PreviewService; svc != nil && (preview.Available > 0 || preview.Hash == svc.SelectedHash) {
+		p.plan.PreviewServiceHash = preview.Hash
+	}
+	p.status.BlueGreen.ActiveSelector = pick(p.plan.ActiveServiceHash, p.status.BlueGreen.ActiveSelector)
+	p.status.BlueGreen.PreviewSelector = pick(p.plan.PreviewServiceHash, p.status.BlueGreen.PreviewSelector)
+}
+
+func pick(v, fallback string) string {
+	if v != "" {
+		return v
+	}
+	return fallback
+}
+
+func ptrOr(v *int32, def int32) int32 {
+	if v == nil {
+		return def
+	}
+	return *v
+}
