@@ -47,6 +47,8 @@ type Config struct {
 	// ReplicaSets must be filtered to sluice's pod-template-hash label.
 	ReplicaSets appsinformers.ReplicaSetInformer
 	Services    coreinformers.ServiceInformer
+	// Deployments serves workloadRef; it may be nil when no Rollout uses one.
+	Deployments appsinformers.DeploymentInformer
 	// Pods is a metadata-only pod informer filtered to sluice's pod-template-hash
 	// label. Only restarts (spec.restartAt) read it; it may be nil when none is wanted.
 	Pods     informers.GenericInformer
@@ -56,18 +58,19 @@ type Config struct {
 
 // Controller reconciles Rollouts.
 type Controller struct {
-	kube          kubernetes.Interface
-	sluice        sluiceclient.Interface
-	rolloutLister sluicelisters.RolloutLister
-	rolloutIndex  cache.Indexer
-	rsLister      appslisters.ReplicaSetLister
-	serviceLister corelisters.ServiceLister
-	podLister     cache.GenericLister
-	recorder      record.EventRecorder
-	clock         clock.Clock
-	queue         workqueue.TypedRateLimitingInterface[cache.ObjectName]
-	synced        []cache.InformerSynced
-	freshness     *freshness
+	kube             kubernetes.Interface
+	sluice           sluiceclient.Interface
+	rolloutLister    sluicelisters.RolloutLister
+	rolloutIndex     cache.Indexer
+	rsLister         appslisters.ReplicaSetLister
+	serviceLister    corelisters.ServiceLister
+	podLister        cache.GenericLister
+	deploymentLister appslisters.DeploymentLister
+	recorder         record.EventRecorder
+	clock            clock.Clock
+	queue            workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	synced           []cache.InformerSynced
+	freshness        *freshness
 }
 
 // NewController wires the informers' event handlers to a rate-limited queue.
@@ -98,7 +101,18 @@ func NewController(cfg Config) (*Controller, error) {
 		c.podLister = cfg.Pods.Lister()
 		c.synced = append(c.synced, cfg.Pods.Informer().HasSynced)
 	}
-	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout}); err != nil {
+	if cfg.Deployments != nil {
+		c.deploymentLister = cfg.Deployments.Lister()
+		c.synced = append(c.synced, cfg.Deployments.Informer().HasSynced)
+		if _, err := cfg.Deployments.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.enqueueWorkloadUsers,
+			UpdateFunc: func(_, obj any) { c.enqueueWorkloadUsers(obj) },
+			DeleteFunc: c.enqueueWorkloadUsers,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout, workloadIndex: workloadOfRollout}); err != nil {
 		return nil, fmt.Errorf("add Rollout service index: %w", err)
 	}
 	if _, err := cfg.Rollouts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -234,6 +248,24 @@ func (c *Controller) enqueueServiceUsers(obj any) {
 		return
 	}
 	users, err := c.rolloutIndex.ByIndex(serviceIndex, svc.Namespace+"/"+svc.Name)
+	if err != nil {
+		return
+	}
+	for _, u := range users {
+		c.enqueue(u)
+	}
+}
+
+// enqueueWorkloadUsers wakes the Rollouts whose workloadRef names a Deployment.
+func (c *Controller) enqueueWorkloadUsers(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	dep, ok := obj.(*appsv1.Deployment)
+	if !ok {
+		return
+	}
+	users, err := c.rolloutIndex.ByIndex(workloadIndex, dep.Namespace+"/"+dep.Name)
 	if err != nil {
 		return
 	}

@@ -60,7 +60,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		return 0, c.reportInvalid(ctx, ro, msg, rss, now)
 	}
 
-	newRS, err := c.currentReplicaSet(ctx, ro, rss)
+	template, workload := c.podTemplate(ro)
+	newRS, err := c.currentReplicaSet(ctx, ro, template, workload, rss)
 	if err != nil {
 		return 0, err
 	}
@@ -89,7 +90,13 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if err != nil {
 		return 0, err
 	}
+	if workload != nil {
+		st.WorkloadObservedGeneration = workload.Generation
+	}
 	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now})
+	if err := c.scaleDownWorkload(ctx, ro, workload, &st); err != nil {
+		return 0, err
+	}
 	if err := c.writeStatus(ctx, cached, st); err != nil {
 		return 0, err
 	}
@@ -116,24 +123,27 @@ func (c *Controller) restartIfSteady(ctx context.Context, ro *v1alpha1.Rollout, 
 	return wait, nil
 }
 
-// currentReplicaSet returns the ReplicaSet of the Rollout's pod template, creating
-// it at 0 replicas when there is none. The answer is persisted as
-// status.currentPodHash for status.observedGeneration, so the API server is asked
-// to default the template (one dry-run call) only when the spec changed.
-func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, error) {
-	if ro.Status.ObservedGeneration == ro.Generation && ro.Status.CurrentPodHash != "" {
+// currentReplicaSet returns the ReplicaSet of the pod template, creating it at 0
+// replicas when there is none. The answer is persisted as status.currentPodHash
+// for status.observedGeneration (and the workload's generation), so the API
+// server is asked to default the template (one dry-run call) only when the
+// template may have changed.
+func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, template *corev1.PodTemplateSpec, workload *appsv1.Deployment, rss []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, error) {
+	unchanged := ro.Status.ObservedGeneration == ro.Generation &&
+		(workload == nil || ro.Status.WorkloadObservedGeneration == workload.Generation)
+	if unchanged && ro.Status.CurrentPodHash != "" {
 		if rs := byHash(rss, ro.Status.CurrentPodHash); rs != nil {
 			return rs, nil
 		}
 	}
-	defaulted, err := c.defaultedTemplate(ctx, ro, &ro.Spec.Template)
+	defaulted, err := c.defaultedTemplate(ctx, ro, template)
 	if err != nil {
 		return nil, err
 	}
 	if rs := findNewReplicaSet(defaulted, rss); rs != nil {
 		return rs, nil
 	}
-	created, collisions, err := c.createReplicaSet(ctx, ro, &ro.Spec.Template, rss)
+	created, collisions, err := c.createReplicaSet(ctx, ro, template, rss)
 	if err != nil && collisions != nil && !equalPtr(collisions, ro.Status.CollisionCount) {
 		st := ro.Status.DeepCopy()
 		st.CollisionCount = collisions

@@ -17,12 +17,14 @@ func (c *Controller) invalidSpec(ro *v1alpha1.Rollout) string {
 	switch {
 	case (s.Strategy.Canary == nil) == (s.Strategy.BlueGreen == nil):
 		return "spec.strategy: exactly one of canary or blueGreen must be set"
-	case s.WorkloadRef != nil:
-		return "spec.workloadRef: workloadRef is not supported by this controller version yet"
 	case s.Strategy.Canary != nil && s.Strategy.Canary.TrafficRouting != nil:
 		return "spec.strategy.canary.trafficRouting: traffic routing is not supported by this controller version yet"
 	}
-	if msg := selectorMismatch(ro); msg != "" {
+	if s.WorkloadRef != nil {
+		if msg := c.invalidWorkload(ro); msg != "" {
+			return msg
+		}
+	} else if msg := selectorMismatch(ro); msg != "" {
 		return msg
 	}
 	if msg := c.missingService(ro); msg != "" {

@@ -92,6 +92,9 @@ func (m *manager) addControllers() error {
 		ReplicaSets: m.informers.ownedKube.Apps().V1().ReplicaSets(),
 		Services:    m.informers.kube.Core().V1().Services(),
 		Pods:        m.informers.pods(),
+		// Deployments back workloadRef (the migration path); unfiltered, since
+		// users do not label their Deployments for sluice.
+		Deployments: m.informers.kube.Apps().V1().Deployments(),
 		Recorder:    m.recorder,
 		Clock:       clock.RealClock{},
 	})

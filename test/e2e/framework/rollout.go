@@ -245,13 +245,16 @@ type EndpointSampler struct {
 	mu      sync.Mutex
 	gaps    []string
 	samples int
-	stop    chan struct{}
-	done    chan struct{}
+	// fewest is the smallest number of ready endpoints seen after the first
+	// non-empty sample (-1 before that).
+	fewest int
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // SampleEndpoints starts sampling a Service every 50 ms until the test ends.
 func (f *Framework) SampleEndpoints(service string) *EndpointSampler {
-	s := &EndpointSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	s := &EndpointSampler{stop: make(chan struct{}), done: make(chan struct{}), fewest: -1}
 	go func() {
 		defer close(s.done)
 		seen := false
@@ -269,9 +272,14 @@ func (f *Framework) SampleEndpoints(service string) *EndpointSampler {
 			}
 			s.mu.Lock()
 			s.samples++
-			if n > 0 {
+			if n > 0 && !seen {
 				seen = true
-			} else if seen {
+				s.fewest = n
+			}
+			if seen && n < s.fewest {
+				s.fewest = n
+			}
+			if n == 0 && seen {
 				s.gaps = append(s.gaps, time.Now().Format("15:04:05.000"))
 			}
 			s.mu.Unlock()
@@ -289,6 +297,20 @@ func (s *EndpointSampler) Stop() {
 		close(s.stop)
 	}
 	<-s.done
+}
+
+// ExpectAtLeast fails the test if the Service ever had fewer than n ready endpoints.
+func (s *EndpointSampler) ExpectAtLeast(f *Framework, service string, n int) {
+	f.T.Helper()
+	s.Stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.samples < 3 {
+		f.T.Fatalf("only %d samples of Service %s: the sampler did not run", s.samples, service)
+	}
+	if s.fewest < n {
+		f.T.Fatalf("Service %s had only %d ready endpoints at one point (want at least %d)", service, s.fewest, n)
+	}
 }
 
 // ExpectNeverEmpty fails the test if the Service ever had no ready endpoint.

@@ -68,6 +68,10 @@ type RolloutStatus struct {
 	// RestartedAt echoes spec.restartAt once every older pod has been replaced.
 	// +optional
 	RestartedAt *metav1.Time `json:"restartedAt,omitempty"`
+	// WorkloadObservedGeneration is the metadata.generation of the workloadRef's
+	// Deployment that currentPodHash was computed from.
+	// +optional
+	WorkloadObservedGeneration int64 `json:"workloadObservedGeneration,omitempty"`
 	// CollisionCount counts pod-template-hash collisions; it is mixed into the hash of
 	// new ReplicaSets to make their names unique.
 	// +optional
