@@ -15,6 +15,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
@@ -180,6 +181,10 @@ func (c *Controller) processNextItem(ctx context.Context) bool {
 	switch {
 	case errors.Is(err, errSpecInvalid):
 		c.queue.AddRateLimited(key)
+	case apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause):
+		// The namespace is going away with the Rollout in it; nothing to do.
+		logger.V(2).Info("Namespace is terminating", "err", err)
+		c.queue.Forget(key)
 	case err != nil:
 		if isConflict(err) {
 			logger.V(4).Info("Conflict, requeueing", "err", err)

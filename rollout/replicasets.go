@@ -104,7 +104,7 @@ func (c *Controller) releaseReplicaSet(ctx context.Context, rs *appsv1.ReplicaSe
 func findNewReplicaSet(defaulted *corev1.PodTemplateSpec, rss []*appsv1.ReplicaSet) *appsv1.ReplicaSet {
 	var found *appsv1.ReplicaSet
 	for _, rs := range rss {
-		if !equality.Semantic.DeepEqual(withoutHashLabel(&rs.Spec.Template), withoutHashLabel(defaulted)) {
+		if !equality.Semantic.DeepEqual(withoutHashLabel(&withoutRoleMetadata(rs).Spec.Template), withoutHashLabel(defaulted)) {
 			continue
 		}
 		if found == nil || revisionOf(rs) > revisionOf(found) {
@@ -205,7 +205,7 @@ func (c *Controller) createReplicaSet(ctx context.Context, ro *v1alpha1.Rollout,
 	// The name exists. If it is ours with the same template, the cache was behind.
 	existing, getErr := c.kube.AppsV1().ReplicaSets(ro.Namespace).Get(ctx, rs.Name, metav1.GetOptions{})
 	if getErr == nil && metav1.IsControlledBy(existing, ro) &&
-		equality.Semantic.DeepEqual(withoutHashLabel(&existing.Spec.Template), withoutHashLabel(template)) {
+		equality.Semantic.DeepEqual(withoutHashLabel(&withoutRoleMetadata(existing).Spec.Template), withoutHashLabel(template)) {
 		return existing, collisions, nil
 	}
 	next := int32(1)
@@ -215,17 +215,17 @@ func (c *Controller) createReplicaSet(ctx context.Context, ro *v1alpha1.Rollout,
 	return nil, &next, fmt.Errorf("ReplicaSet name %s collides with another template; collisionCount now %d", rs.Name, next)
 }
 
-// scaleReplicaSet writes a ReplicaSet's replica count.
-func (c *Controller) scaleReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet, replicas int32) error {
+// scaleReplicaSet writes a ReplicaSet's replica count and returns the written object.
+func (c *Controller) scaleReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet, replicas int32) (*appsv1.ReplicaSet, error) {
 	from := ptrValue(rs.Spec.Replicas)
 	if from == replicas {
-		return nil
+		return rs, nil
 	}
 	out := rs.DeepCopy()
 	out.Spec.Replicas = &replicas
 	written, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Update(ctx, out, metav1.UpdateOptions{})
 	if err != nil {
-		return fmt.Errorf("scale ReplicaSet %s to %d: %w", rs.Name, replicas, err)
+		return nil, fmt.Errorf("scale ReplicaSet %s to %d: %w", rs.Name, replicas, err)
 	}
 	c.freshness.wrote(rs, written)
 	verb := "up"
@@ -233,7 +233,7 @@ func (c *Controller) scaleReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, 
 		verb = "down"
 	}
 	c.recorder.Eventf(ro, corev1.EventTypeNormal, "ScalingReplicaSet", "Scaled %s ReplicaSet %s from %d to %d", verb, rs.Name, from, replicas)
-	return nil
+	return written, nil
 }
 
 // setScaleDownDeadline records when an old ReplicaSet's pods may go.

@@ -51,6 +51,26 @@ func planRestart(restartAt, now time.Time, pods []*metav1.PartialObjectMetadata,
 	return restartPlan{evict: evict}
 }
 
+// podsOf lists a ReplicaSet's pods (metadata only) from the pod informer: those
+// its selector matches whose names it generated.
+func (c *Controller) podsOf(rs *appsv1.ReplicaSet) ([]*metav1.PartialObjectMetadata, error) {
+	sel, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
+	if err != nil {
+		return nil, nil
+	}
+	objs, err := c.podLister.ByNamespace(rs.Namespace).List(sel)
+	if err != nil {
+		return nil, err
+	}
+	var pods []*metav1.PartialObjectMetadata
+	for _, o := range objs {
+		if p, ok := o.(*metav1.PartialObjectMetadata); ok && strings.HasPrefix(p.Name, rs.Name+"-") {
+			pods = append(pods, p)
+		}
+	}
+	return pods, nil
+}
+
 // restartPods carries out spec.restartAt for a steady Rollout through the Eviction
 // API, so PodDisruptionBudgets hold. It returns whether the restart is complete
 // and when to look again.
@@ -65,19 +85,11 @@ func (c *Controller) restartPods(ctx context.Context, ro *v1alpha1.Rollout, rss 
 	var available int32
 	for _, rs := range rss {
 		available += rs.Status.AvailableReplicas
-		sel, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
-		if err != nil {
-			continue
-		}
-		objs, err := c.podLister.ByNamespace(ro.Namespace).List(sel)
+		own, err := c.podsOf(rs)
 		if err != nil {
 			return false, 0, err
 		}
-		for _, o := range objs {
-			if p, ok := o.(*metav1.PartialObjectMetadata); ok && strings.HasPrefix(p.Name, rs.Name+"-") {
-				pods = append(pods, p)
-			}
-		}
+		pods = append(pods, own...)
 	}
 	plan := planRestart(ro.Spec.RestartAt.Time, c.clock.Now(), pods, ptrValue(ro.Spec.Replicas), available, maxUnavailableCount(ro))
 	for _, name := range plan.evict {

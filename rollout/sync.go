@@ -214,15 +214,21 @@ func (c *Controller) stepAnalysisPhase(*v1alpha1.Rollout) v1alpha1.AnalysisPhase
 // apply carries out a plan: scale-downs before scale-ups (so the surge bound
 // holds even between the writes), then Services, then bookkeeping.
 func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, rss []*appsv1.ReplicaSet, svcs managedServices) error {
+	// Role metadata first, so pods a scale-up creates already carry it.
+	if err := c.applyRoleMetadata(ctx, ro, p, rss); err != nil {
+		return err
+	}
 	for _, growing := range []bool{false, true} {
-		for _, rs := range rss {
+		for i, rs := range rss {
 			want, ok := p.Replicas[rs.Name]
 			if !ok || (want > ptrValue(rs.Spec.Replicas)) != growing {
 				continue
 			}
-			if err := c.scaleReplicaSet(ctx, ro, rs, want); err != nil {
+			written, err := c.scaleReplicaSet(ctx, ro, rs, want)
+			if err != nil {
 				return err
 			}
+			rss[i] = written // later writes in this sync start from the new version
 		}
 	}
 	for _, target := range []struct {
@@ -250,6 +256,23 @@ func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Pla
 		}
 	}
 	return c.cleanupHistory(ctx, ro, rss, p.Status.StableRS, p.Status.CurrentPodHash)
+}
+
+// applyRoleMetadata gives the new and stable ReplicaSets' pods the metadata of
+// their current role (canaryMetadata/stableMetadata, previewMetadata/activeMetadata).
+func (c *Controller) applyRoleMetadata(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, rss []*appsv1.ReplicaSet) error {
+	for i, rs := range rss {
+		hash := rs.Labels[HashLabel]
+		if hash != p.Status.StableRS && hash != p.Status.CurrentPodHash {
+			continue
+		}
+		written, err := c.syncRoleMetadata(ctx, ro, rs, roleMetadata(ro, rs, p.Status.StableRS))
+		if err != nil {
+			return err
+		}
+		rss[i] = written // later writes in this sync start from the new version
+	}
+	return nil
 }
 
 // reportInvalid records an InvalidSpec: condition, Degraded phase and one event

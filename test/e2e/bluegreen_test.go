@@ -177,3 +177,24 @@ func TestBlueGreenUndoWithinScaleDownDelay(t *testing.T) {
 		t.Fatalf("%d ReplicaSets, want 2 (the undo reuses the old one)", n)
 	}
 }
+
+// TestBlueGreenPreviewAndActiveMetadata: preview pods are labelled as preview until
+// they take over the active Service.
+func TestBlueGreenPreviewAndActiveMetadata(t *testing.T) {
+	f := newTest(t)
+	deployBlueGreen(f, blueGreenRollout(2, `
+      autoPromotionEnabled: false
+      previewMetadata: {labels: {role: preview}}
+      activeMetadata: {labels: {role: active}}`))
+	f.SetImage("bg", imageV2)
+	green := f.WaitForPhase("bg", v1alpha1.RolloutPhasePaused, 60*time.Second).Status.CurrentPodHash
+	f.Eventually("preview pods labelled role=preview", 30*time.Second, func() (bool, string) {
+		n := len(f.PodNames("role=preview," + framework.HashLabel + "=" + green))
+		return n == 2, fmt.Sprint(n)
+	})
+	f.Promote("bg")
+	f.Eventually("the promoted pods are labelled role=active", 60*time.Second, func() (bool, string) {
+		n := len(f.PodNames("role=active," + framework.HashLabel + "=" + green))
+		return n == 2, fmt.Sprint(n)
+	})
+}

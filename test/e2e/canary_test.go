@@ -377,3 +377,29 @@ func TestRestartAtReplacesEveryPod(t *testing.T) {
 	}
 	f.WaitForPhase("web", v1alpha1.RolloutPhaseHealthy, 30*time.Second)
 }
+
+// TestCanaryAndStableMetadata: pods carry the labels of the role they hold, and
+// swap them when the canary becomes stable — without being recreated.
+func TestCanaryAndStableMetadata(t *testing.T) {
+	f := newTest(t)
+	deployHealthy(f, canaryRollout("web", 2, demoSteps, `
+      canaryMetadata: {labels: {role: canary}}
+      stableMetadata: {labels: {role: stable}, annotations: {team: web}}`, ""))
+	f.Eventually("stable pods are labelled role=stable", 30*time.Second, func() (bool, string) {
+		n := len(f.PodNames("app=web,role=stable"))
+		return n == 2, fmt.Sprint(n)
+	})
+	f.SetImage("web", imageV2)
+	ro := f.WaitForPausedAtStep("web", 1, 60*time.Second)
+	f.Eventually("the canary pod is labelled role=canary", 30*time.Second, func() (bool, string) {
+		n := len(f.PodNames("app=web,role=canary," + framework.HashLabel + "=" + ro.Status.CurrentPodHash))
+		return n == 1, fmt.Sprint(n)
+	})
+	canaryPods := f.PodNames(framework.HashLabel + "=" + ro.Status.CurrentPodHash)
+	f.PromoteFull("web")
+	f.WaitForPhase("web", v1alpha1.RolloutPhaseHealthy, 60*time.Second)
+	f.Eventually("the former canary pod is now labelled role=stable", 30*time.Second, func() (bool, string) {
+		stable := f.PodNames("app=web,role=stable," + framework.HashLabel + "=" + ro.Status.CurrentPodHash)
+		return slices.Contains(stable, canaryPods[0]), fmt.Sprint(stable)
+	})
+}
