@@ -163,7 +163,8 @@ type managedServices struct {
 // observe builds the plan input from the caches (and, during a cutover, the
 // EndpointSlices of the Service that carries production traffic).
 func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, managedServices, error) {
-	in := plan.Input{Rollout: ro, Now: now, StepAnalysis: c.stepAnalysisPhase(ro)}
+	in := plan.Input{Rollout: ro, Now: now}
+	in.StepAnalysis, in.PrePromotionAnalysis, in.PostPromotionAnalysis = c.analysisPhases(ro)
 	newHash := newRS.Labels[HashLabel]
 	for _, rs := range rss {
 		info := replicaSetInfo(rs)
@@ -205,11 +206,15 @@ func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *a
 	return in, svcs, err
 }
 
-// stepAnalysisPhase is the analysis hook: the phase of the current analysis
-// step's AnalysisRun. The AnalysisRun controller is not part of this version, so
-// there is never a run and an analysis step waits until promoted; the analysis
-// issue fills this in (create the run, mirror it in status, report its phase).
-func (c *Controller) stepAnalysisPhase(*v1alpha1.Rollout) v1alpha1.AnalysisPhase { return "" }
+// analysisPhases is the analysis hook: the phases of the current analysis step's
+// AnalysisRun and of a blue-green rollout's pre- and post-promotion runs. The
+// AnalysisRun controller is not part of this version, so there is never a run:
+// an analysis step or a promotion analysis waits until promoted (promote full
+// skips it). The analysis issue fills this in: create the runs, mirror them in
+// status, report their phases.
+func (c *Controller) analysisPhases(*v1alpha1.Rollout) (step, prePromotion, postPromotion v1alpha1.AnalysisPhase) {
+	return "", "", ""
+}
 
 // apply carries out a plan: scale-downs before scale-ups (so the surge bound
 // holds even between the writes), then Services, then bookkeeping.

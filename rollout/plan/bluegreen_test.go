@@ -107,3 +107,35 @@ func TestBlueGreenUndoWithinScaleDownDelay(t *testing.T) {
 		t.Fatalf("undo did not take the active Service back at once: %s", w)
 	}
 }
+
+func TestBlueGreenPromotionAnalysisHooks(t *testing.T) {
+	analysis := &v1alpha1.RolloutAnalysis{Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: "t"}}}
+	t.Run("pre-promotion waits, then passes", func(t *testing.T) {
+		bg := blueGreen(true)
+		bg.PrePromotionAnalysis = analysis
+		w := healthyBlueGreen(t, 2, bg)
+		w.deploy("b")
+		w.runUntil("preview up", 10, time.Second, func() bool { return w.rs["b"].Available == 2 })
+		w.tick(time.Minute)
+		if w.services["active"].SelectedHash != "a" {
+			t.Fatal("switched before the pre-promotion analysis passed")
+		}
+		w.prePromotion = v1alpha1.AnalysisPhaseSuccessful
+		w.runUntil("b active", 10, time.Second, func() bool { return w.ro.Status.StableRS == "b" })
+	})
+	t.Run("failed post-promotion analysis switches back", func(t *testing.T) {
+		bg := blueGreen(true)
+		bg.PostPromotionAnalysis = analysis
+		w := healthyBlueGreen(t, 2, bg)
+		w.deploy("b")
+		w.runUntil("active switched to b", 10, time.Second, func() bool { return w.services["active"].SelectedHash == "b" })
+		if w.ro.Status.StableRS != "a" {
+			t.Fatal("b became stable before its post-promotion analysis")
+		}
+		w.postPromotion = v1alpha1.AnalysisPhaseFailed
+		w.runUntil("active back on a", 10, time.Second, func() bool { return w.services["active"].SelectedHash == "a" })
+		if !w.ro.Status.Abort {
+			t.Fatal("not aborted")
+		}
+	})
+}

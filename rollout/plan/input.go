@@ -28,6 +28,10 @@ type Input struct {
 	// the controller's analysis hook observed it ("" while there is no run). Steps
 	// complete on Successful, abort on Failed or Error and pause on Inconclusive.
 	StepAnalysis v1alpha1.AnalysisPhase
+	// PrePromotionAnalysis and PostPromotionAnalysis are the phases of a blue-green
+	// rollout's pre- and post-promotion AnalysisRuns, reported by the same hook
+	// ("" while there is none).
+	PrePromotionAnalysis, PostPromotionAnalysis v1alpha1.AnalysisPhase
 	// Now is the time of this reconcile.
 	Now time.Time
 }

@@ -32,6 +32,8 @@ type world struct {
 	stepAnalysis v1alpha1.AnalysisPhase
 	// blueGreen selects BlueGreen instead of Canary.
 	blueGreen bool
+	// prePromotion and postPromotion are what the hook reports for blue-green analysis.
+	prePromotion, postPromotion v1alpha1.AnalysisPhase
 }
 
 func newBlueGreenWorld(t *testing.T, replicas int32, bg *v1alpha1.BlueGreenStrategy) *world {
@@ -76,7 +78,8 @@ func (w *world) deploy(hash string) {
 func (w *world) input() Input {
 	in := Input{Rollout: w.ro, New: w.rs[w.current], Now: w.now, StepAnalysis: w.stepAnalysis,
 		StableService: w.services["stable"], CanaryService: w.services["canary"],
-		ActiveService: w.services["active"], PreviewService: w.services["preview"]}
+		ActiveService: w.services["active"], PreviewService: w.services["preview"],
+		PrePromotionAnalysis: w.prePromotion, PostPromotionAnalysis: w.postPromotion}
 	for _, h := range w.hashes() {
 		rs := w.rs[h]
 		switch {
