@@ -1,20 +1,22 @@
 // Command kubectl-sluice is the kubectl plugin for sluice (`kubectl sluice ...`).
+// Installed on PATH as kubectl-sluice, kubectl finds it as a plugin.
 //
-// Its commands arrive with the plugin issue; until then it only reports its version.
+// Exit codes: 0 success, 1 failure (or a Degraded rollout), 2 a command line error
+// or a timeout of `status -t`. Errors are one line on stderr.
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
-	"github.com/sluice-dev/sluice/pkg/version"
+	"github.com/sluice-dev/sluice/pkg/cli"
 )
 
 func main() {
-	if len(os.Args) == 2 && os.Args[1] == "version" {
-		fmt.Println("kubectl-sluice", version.Version)
-		return
-	}
-	fmt.Fprintln(os.Stderr, "kubectl-sluice: only 'version' is implemented yet")
-	os.Exit(1)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := cli.NewRootCommand().ExecuteContext(ctx)
+	stop()
+	os.Exit(cli.ReportError(os.Stderr, err))
 }

@@ -148,7 +148,7 @@ func (p *planner) blueGreenPromote() {
 		p.requeueAfter(endpointCheckInterval)
 		return
 	}
-	if p.blueGreen.PostPromotionAnalysis != nil && !p.status.PromoteFull && !p.blueGreenAnalysisPassed(p.in.PostPromotionAnalysis, "post-promotion") {
+	if p.blueGreen.PostPromotionAnalysis != nil && !p.status.PromoteFull && !p.isFastRollback() && !p.blueGreenAnalysisPassed(p.in.PostPromotionAnalysis, "post-promotion") {
 		return
 	}
 	p.status.StableRS = n.Hash
