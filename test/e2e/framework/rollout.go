@@ -248,16 +248,37 @@ type EndpointSampler struct {
 	// fewest is the smallest number of ready endpoints seen after the first
 	// non-empty sample (-1 before that).
 	fewest int
-	stop   chan struct{}
-	done   chan struct{}
+	// sample takes one sample.
+	sample  func()
+	stop    chan struct{}
+	done    chan struct{}
+	stopped sync.Once
 }
 
 // SampleEndpoints starts sampling a Service every 50 ms until the test ends.
 func (f *Framework) SampleEndpoints(service string) *EndpointSampler {
 	s := &EndpointSampler{stop: make(chan struct{}), done: make(chan struct{}), fewest: -1}
+	s.sample = func() {
+		n, err := ReadyEndpoints(f, service)
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.samples++
+		if n > 0 && s.fewest < 0 {
+			s.fewest = n
+		}
+		if s.fewest >= 0 && n < s.fewest {
+			s.fewest = n
+		}
+		if n == 0 && s.fewest >= 0 {
+			s.gaps = append(s.gaps, time.Now().Format("15:04:05.000"))
+		}
+	}
+	s.sample() // the first sample before this returns, so even a short test has one
 	go func() {
 		defer close(s.done)
-		seen := false
 		for {
 			select {
 			case <-s.stop:
@@ -266,37 +287,20 @@ func (f *Framework) SampleEndpoints(service string) *EndpointSampler {
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
-			n, err := ReadyEndpoints(f, service)
-			if err != nil {
-				continue
-			}
-			s.mu.Lock()
-			s.samples++
-			if n > 0 && !seen {
-				seen = true
-				s.fewest = n
-			}
-			if seen && n < s.fewest {
-				s.fewest = n
-			}
-			if n == 0 && seen {
-				s.gaps = append(s.gaps, time.Now().Format("15:04:05.000"))
-			}
-			s.mu.Unlock()
+			s.sample()
 		}
 	}()
 	f.T.Cleanup(s.Stop)
 	return s
 }
 
-// Stop ends sampling.
+// Stop ends sampling with one last sample, so the end state is always seen.
 func (s *EndpointSampler) Stop() {
-	select {
-	case <-s.stop:
-	default:
+	s.stopped.Do(func() {
 		close(s.stop)
-	}
-	<-s.done
+		<-s.done
+		s.sample()
+	})
 }
 
 // ExpectAtLeast fails the test if the Service ever had fewer than n ready endpoints.
@@ -305,7 +309,7 @@ func (s *EndpointSampler) ExpectAtLeast(f *Framework, service string, n int) {
 	s.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.samples < 3 {
+	if s.samples < 2 {
 		f.T.Fatalf("only %d samples of Service %s: the sampler did not run", s.samples, service)
 	}
 	if s.fewest < n {
@@ -319,7 +323,7 @@ func (s *EndpointSampler) ExpectNeverEmpty(f *Framework, service string) {
 	s.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.samples < 3 {
+	if s.samples < 2 {
 		f.T.Fatalf("only %d samples of Service %s: the sampler did not run", s.samples, service)
 	}
 	if len(s.gaps) > 0 {
