@@ -86,7 +86,7 @@ func NewController(cfg Config) (*Controller, error) {
 		rolloutIndex:  cfg.Rollouts.Informer().GetIndexer(),
 		rsLister:      cfg.ReplicaSets.Lister(),
 		serviceLister: cfg.Services.Lister(),
-		recorder:      cfg.Recorder,
+		recorder:      countingRecorder{cfg.Recorder},
 		clock:         cfg.Clock,
 		freshness:     newFreshness(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
@@ -177,7 +177,9 @@ func (c *Controller) processNextItem(ctx context.Context) bool {
 	}
 	defer c.queue.Done(key)
 	logger := klog.FromContext(ctx).WithValues("rollout", key.Name, "namespace", key.Namespace)
+	start := time.Now()
 	requeueAfter, err := c.sync(klog.NewContext(ctx, logger), key)
+	observeReconcile(start, err != nil && !isConflict(err) && !errors.Is(err, errSpecInvalid))
 	switch {
 	case errors.Is(err, errSpecInvalid):
 		c.queue.AddRateLimited(key)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -101,6 +102,9 @@ func (m *manager) addControllers() error {
 	if err != nil {
 		return fmt.Errorf("build Rollout controller: %w", err)
 	}
+	if err := registerReplacing(collectorsOf(rc.Collectors())); err != nil {
+		return fmt.Errorf("register Rollout metrics: %w", err)
+	}
 	m.controllers = append(m.controllers, runnable{
 		name: "rollout",
 		run:  func(ctx context.Context) error { return rc.Run(ctx, m.opts.RolloutWorkers) },
@@ -188,6 +192,35 @@ func (m *manager) runControllers(parent context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// registerReplacing registers collectors with the process registry, replacing
+// those of an earlier controller of the same kind (only tests build several).
+func registerReplacing(c prometheus.Collector) error {
+	err := metrics.Registry.Register(c)
+	var dup prometheus.AlreadyRegisteredError
+	if errors.As(err, &dup) {
+		metrics.Registry.Unregister(dup.ExistingCollector)
+		return metrics.Registry.Register(c)
+	}
+	return err
+}
+
+// collectorsOf bundles collectors so they register (or fail) together.
+func collectorsOf(cs []prometheus.Collector) prometheus.Collector { return collectorGroup(cs) }
+
+type collectorGroup []prometheus.Collector
+
+func (g collectorGroup) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range g {
+		c.Describe(ch)
+	}
+}
+
+func (g collectorGroup) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range g {
+		c.Collect(ch)
+	}
 }
 
 // eventScheme resolves the references of events about both built-in objects

@@ -143,6 +143,11 @@ func TestCanaryFirstDeployThenStepsToPromotion(t *testing.T) {
 	if a, b := f.ServiceSelects("web-stable"), f.ServiceSelects("web-canary"); a != canaryHash || b != canaryHash {
 		t.Fatalf("Services after promotion select %q / %q, want %q", a, b, canaryHash)
 	}
+	want := fmt.Sprintf(`sluice_rollout_info{name="web",namespace=%q,phase="Healthy",strategy="canary"} 1`, f.Namespace)
+	f.Eventually("the controller's /metrics reports the Rollout Healthy", 10*time.Second, func() (bool, string) {
+		text, err := controller.Metrics()
+		return err == nil && strings.Contains(text, want) && strings.Contains(text, `sluice_rollout_events_total{reason="RolloutCompleted"}`), fmt.Sprint(err)
+	})
 	reasons := f.EventReasons("web")
 	for _, want := range []string{"NewReplicaSetCreated", "ScalingReplicaSet", "RolloutPaused", "RolloutStepCompleted", "SwitchService", "RolloutCompleted"} {
 		if !slices.Contains(reasons, want) {

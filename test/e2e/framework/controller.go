@@ -3,6 +3,7 @@ package framework
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -120,6 +121,17 @@ func (ctl *Controller) Start() error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("sluice-controller not healthy after 30s; log:\n%s", ctl.tail(40))
+}
+
+// Metrics returns the text of the controller's /metrics endpoint.
+func (ctl *Controller) Metrics() (string, error) {
+	resp, err := http.Get("http://" + ctl.metricsAddr + "/metrics")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	return string(raw), err
 }
 
 // Stop sends SIGTERM and waits for a clean exit (SIGKILL after 20 s).
