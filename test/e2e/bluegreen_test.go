@@ -176,6 +176,9 @@ func TestBlueGreenUndoWithinScaleDownDelay(t *testing.T) {
 	if n := len(f.ReplicaSets("bg")); n != 2 {
 		t.Fatalf("%d ReplicaSets, want 2 (the undo reuses the old one)", n)
 	}
+	f.WaitForRollout("bg", "gives the restored ReplicaSet the newest revision", 10*time.Second, func(*v1alpha1.Rollout) bool {
+		return f.ReplicaSets("bg")[blue].Annotations["sluice.dev/revision"] == "3"
+	})
 }
 
 // TestBlueGreenPreviewAndActiveMetadata: preview pods are labelled as preview until

@@ -1,0 +1,9 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+func newGetCommand(o *options) *cobra.Command {
+	cmd := groupCommand("get", "Show one object in detail")
+	cmd.AddCommand(newGetRolloutCommand(o))
+	return cmd
+}

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+	sluicefake "github.com/sluice-dev/sluice/pkg/client/clientset/versioned/fake"
+)
+
+// testNow is the fixed time of every test.
+var testNow = time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+
+// fakeCluster holds fake clients and runs commands against them.
+type fakeCluster struct {
+	t      *testing.T
+	sluice *sluicefake.Clientset
+	kube   *kubefake.Clientset
+}
+
+// newFakeCluster puts sluice objects (Rollouts, AnalysisRuns) and Kubernetes
+// objects (ReplicaSets, pods) into fake clientsets. Rollout patches behave as the
+// API server's: a patch of the main resource cannot change status, a patch of the
+// status subresource changes only status, and a resourceVersion in the patch is a
+// precondition.
+func newFakeCluster(t *testing.T, objects ...runtime.Object) *fakeCluster {
+	t.Helper()
+	var sluiceObjs, kubeObjs []runtime.Object
+	for _, obj := range objects {
+		switch obj.(type) {
+		case *v1alpha1.Rollout, *v1alpha1.AnalysisRun:
+			sluiceObjs = append(sluiceObjs, obj)
+		default:
+			kubeObjs = append(kubeObjs, obj)
+		}
+	}
+	c := &fakeCluster{t: t, sluice: sluicefake.NewSimpleClientset(sluiceObjs...), kube: kubefake.NewClientset(kubeObjs...)}
+	c.sluice.PrependReactor("patch", "rollouts", c.patchRollout)
+	return c
+}
+
+var rolloutsResource = v1alpha1.SchemeGroupVersion.WithResource("rollouts")
+
+// patchRollout applies a patch with the API server's subresource rules: the
+// tracker applies it as it would to the whole object, then the parts the
+// subresource may not change are put back.
+func (c *fakeCluster) patchRollout(action k8stesting.Action) (bool, runtime.Object, error) {
+	pa := action.(k8stesting.PatchAction)
+	obj, err := c.sluice.Tracker().Get(rolloutsResource, pa.GetNamespace(), pa.GetName())
+	if err != nil {
+		return true, nil, err
+	}
+	old := obj.(*v1alpha1.Rollout).DeepCopy()
+	if sub := pa.GetSubresource(); sub != "" && sub != "status" {
+		return true, nil, fmt.Errorf("subresource %q not expected", sub)
+	}
+	_, patched, err := k8stesting.ObjectReaction(c.sluice.Tracker())(action)
+	if err != nil {
+		return true, nil, apierrors.NewBadRequest(err.Error())
+	}
+	ro := patched.(*v1alpha1.Rollout).DeepCopy()
+	if ro.ResourceVersion != old.ResourceVersion {
+		_ = c.sluice.Tracker().Update(rolloutsResource, old, old.Namespace)
+		return true, nil, apierrors.NewConflict(rolloutsResource.GroupResource(), old.Name, fmt.Errorf("the object has been modified"))
+	}
+	if pa.GetSubresource() == "status" {
+		ro.ObjectMeta, ro.Spec = old.ObjectMeta, old.Spec
+	} else {
+		ro.Status = old.Status
+		if !equality.Semantic.DeepEqual(ro.Spec, old.Spec) {
+			ro.Generation++
+		}
+	}
+	if err := c.sluice.Tracker().Update(rolloutsResource, ro, ro.Namespace); err != nil {
+		return true, nil, err
+	}
+	return true, ro, nil
+}
+
+// options returns command options wired to the fake clients and the fixed clock.
+func (c *fakeCluster) options() *options {
+	o := &options{
+		configFlags: genericclioptions.NewConfigFlags(false),
+		clock:       clocktesting.NewFakePassiveClock(testNow),
+		isTerminal:  func(io.Writer) bool { return false },
+		minRedraw:   10 * time.Millisecond,
+		tick:        50 * time.Millisecond,
+	}
+	o.newSession = func() (*session, error) {
+		ns := "default"
+		if o.configFlags.Namespace != nil && *o.configFlags.Namespace != "" {
+			ns = *o.configFlags.Namespace
+		}
+		return &session{sluice: c.sluice, kube: c.kube, namespace: ns}, nil
+	}
+	return o
+}
+
+// result is what a command printed and its exit code.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run executes one command line as main does.
+func (c *fakeCluster) run(args ...string) result {
+	c.t.Helper()
+	return c.runContext(context.Background(), args...)
+}
+
+func (c *fakeCluster) runContext(ctx context.Context, args ...string) result {
+	c.t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := newRootCommand(c.options())
+	cmd.SetArgs(args)
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	err := cmd.ExecuteContext(ctx)
+	code := ReportError(&stderr, err)
+	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+// rollout reads a rollout back from the fake cluster.
+func (c *fakeCluster) rollout(name string) *v1alpha1.Rollout {
+	c.t.Helper()
+	ro, err := c.sluice.SluiceV1alpha1().Rollouts("default").Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		c.t.Fatalf("get rollout %s: %v", name, err)
+	}
+	return ro
+}
+
+// updateStatus changes a rollout's status as the controller would.
+func (c *fakeCluster) updateStatus(name string, change func(*v1alpha1.RolloutStatus)) {
+	c.t.Helper()
+	ro := c.rollout(name).DeepCopy()
+	change(&ro.Status)
+	if err := c.sluice.Tracker().Update(rolloutsResource, ro, ro.Namespace); err != nil {
+		c.t.Fatalf("update rollout %s: %v", name, err)
+	}
+}
+
+// wantExit checks the exit code and that stderr is empty on success and exactly
+// one "error: ..." line on failure.
+func wantExit(t *testing.T, r result, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", r.code, code, r.stdout, r.stderr)
+	}
+	if code == 0 && r.stderr != "" {
+		t.Errorf("stderr on success: %q", r.stderr)
+	}
+}
+
+// wantOneErrorLine checks stderr is the one line given.
+func wantOneErrorLine(t *testing.T, r result, line string) {
+	t.Helper()
+	if r.stderr != line+"\n" {
+		t.Errorf("stderr:\n%q\nwant:\n%q", r.stderr, line+"\n")
+	}
+}
