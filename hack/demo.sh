@@ -67,12 +67,15 @@ cat <<MSG
 The demo Rollout is Healthy on example/demo:green, and everything is still running.
 
   export KUBECONFIG=${KUBECONFIG}
+  export PATH=${bin}:\$PATH                     # kubectl-sluice, so "kubectl sluice" works
   alias kubectl=${kubectl}
-  kubectl get rollout demo -w                     # watch it
-  kubectl patch rollout demo --type=json -p='[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"example/demo:v3"}]'
-  kubectl patch rollout demo --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}'   # promote
-  kubectl patch rollout demo --subresource=status --type=merge -p '{"status":{"abort":true}}'             # abort
-  kubectl patch rollout demo --subresource=status --type=merge -p '{"status":{"abort":false}}'            # retry
+
+  kubectl sluice get rollout demo -w              # watch it (exits when Healthy or Degraded)
+  kubectl sluice set image demo '*=example/demo:v3'
+  kubectl sluice promote demo                     # past the indefinite pause
+  kubectl sluice abort demo                       # back to stable
+  kubectl sluice retry demo
+  kubectl sluice status demo -w -t 2m             # for CI: exit 0 Healthy, 1 Degraded, 2 timeout
   kubectl get events --field-selector involvedObject.name=demo
 
 Controller log: .cluster/logs/sluice-controller.log
