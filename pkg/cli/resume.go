@@ -1,36 +1,24 @@
 package cli
 
 import (
-	"fmt"
+	"context"
 
 	"github.com/spf13/cobra"
 )
 
 func newResumeCommand(o *options) *cobra.Command {
-	return &cobra.Command{
-		Use:   "resume NAME...",
-		Short: "Resume a paused rollout",
-		Long: "Resume clears spec.paused and the rollout's pause conditions, so a manual pause\n" +
+	return bulkCommand{
+		use:   "resume NAME...",
+		short: "Resume a paused rollout",
+		long: "Resume clears spec.paused and the rollout's pause conditions, so a manual pause\n" +
 			"and a pause step both end.",
-		Example:           "  kubectl sluice resume web",
-		Args:              namesArgs,
-		ValidArgsFunction: completeRolloutNames(o),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := o.newSession()
-			if err != nil {
+		example: "  kubectl sluice resume web",
+		done:    "resumed",
+		write: func(ctx context.Context, s *session, name string) error {
+			if err := specWrite(map[string]any{"paused": false})(ctx, s, name); err != nil {
 				return err
 			}
-			return forEachRollout(args, func(name string) error {
-				ctx := cmd.Context()
-				if _, err := s.patchSpec(ctx, name, map[string]any{"paused": false}); err != nil {
-					return err
-				}
-				if _, err := s.patchStatus(ctx, name, map[string]any{"pauseConditions": nil}); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "rollout %q resumed\n", name)
-				return nil
-			})
+			return statusWrite(map[string]any{"pauseConditions": nil})(ctx, s, name)
 		},
-	}
+	}.build(o)
 }

@@ -84,7 +84,7 @@ func (p *planner) blueGreenPreview() {
 	if !p.reached(n, preview) {
 		return
 	}
-	if p.blueGreen.PrePromotionAnalysis != nil && !p.blueGreenAnalysisPassed(p.in.PrePromotionAnalysis, "pre-promotion") {
+	if p.blueGreen.PrePromotionAnalysis != nil && !p.judgeAnalysis(p.in.PrePromotionAnalysis, "pre-promotion") {
 		return
 	}
 	if p.blueGreenPauseOver() {
@@ -148,7 +148,7 @@ func (p *planner) blueGreenPromote() {
 		p.requeueAfter(endpointCheckInterval)
 		return
 	}
-	if p.blueGreen.PostPromotionAnalysis != nil && !p.status.PromoteFull && !p.isFastRollback() && !p.blueGreenAnalysisPassed(p.in.PostPromotionAnalysis, "post-promotion") {
+	if p.blueGreen.PostPromotionAnalysis != nil && !p.status.PromoteFull && !p.isFastRollback() && !p.judgeAnalysis(p.in.PostPromotionAnalysis, "post-promotion") {
 		return
 	}
 	p.status.StableRS = n.Hash
@@ -161,33 +161,6 @@ func (p *planner) blueGreenPromote() {
 	} else {
 		p.replicas[s.Name] = 0
 	}
-}
-
-// blueGreenAnalysisPassed judges a pre- or post-promotion analysis by its run's
-// phase: Successful passes; Failed or Error abort (which also switches the active
-// Service back); Inconclusive pauses until promoted; no run yet waits.
-func (p *planner) blueGreenAnalysisPassed(phase v1alpha1.AnalysisPhase, which string) bool {
-	switch phase {
-	case v1alpha1.AnalysisPhaseSuccessful:
-		return true
-	case v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseError:
-		p.status.Abort = true
-		now := metav1.NewTime(p.in.Now)
-		p.status.AbortedAt = &now
-		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: %s analysis is %s", which, phase))
-	case v1alpha1.AnalysisPhaseInconclusive:
-		if p.pauseCondition(v1alpha1.PauseReasonInconclusiveAnalysis) == nil && !p.status.ControllerPause {
-			p.status.PauseConditions = append(p.status.PauseConditions, v1alpha1.PauseCondition{
-				Reason: v1alpha1.PauseReasonInconclusiveAnalysis, StartTime: metav1.NewTime(p.in.Now),
-			})
-			p.status.ControllerPause = true
-			p.event(false, "RolloutPaused", fmt.Sprintf("Rollout paused: %s analysis is Inconclusive", which))
-		} else if p.pauseCondition(v1alpha1.PauseReasonInconclusiveAnalysis) == nil {
-			p.status.ControllerPause = false
-			return true
-		}
-	}
-	return false
 }
 
 // clearUpdateState forgets the user actions and pauses of a finished update.

@@ -196,32 +196,11 @@ func (p *planner) runStep(step v1alpha1.CanaryStep) bool {
 	}
 }
 
-// analysisStep judges an analysis step by its run's phase and reports whether it
-// is complete. Without a run (no AnalysisRun controller yet, or a run not yet
-// created) the step waits; a user can promote past it.
+// analysisStep judges an analysis step by its run's phase (see judgeAnalysis).
+// Without a run (no AnalysisRun controller yet, or a run not yet created) the step
+// waits; a user can promote past it.
 func (p *planner) analysisStep() bool {
-	switch p.in.StepAnalysis {
-	case v1alpha1.AnalysisPhaseSuccessful:
-		return true
-	case v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseError:
-		p.status.Abort = true
-		now := metav1.NewTime(p.in.Now)
-		p.status.AbortedAt = &now
-		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: step analysis is %s", p.in.StepAnalysis))
-	case v1alpha1.AnalysisPhaseInconclusive:
-		if p.pauseCondition(v1alpha1.PauseReasonInconclusiveAnalysis) == nil && !p.status.ControllerPause {
-			p.status.PauseConditions = append(p.status.PauseConditions, v1alpha1.PauseCondition{
-				Reason: v1alpha1.PauseReasonInconclusiveAnalysis, StartTime: metav1.NewTime(p.in.Now),
-			})
-			p.status.ControllerPause = true
-			p.event(false, "RolloutPaused", "Rollout paused: step analysis is Inconclusive")
-		} else if p.pauseCondition(v1alpha1.PauseReasonInconclusiveAnalysis) == nil {
-			// Paused for an inconclusive run and someone promoted: go on.
-			p.status.ControllerPause = false
-			return true
-		}
-	}
-	return false
+	return p.judgeAnalysis(p.in.StepAnalysis, "step")
 }
 
 // currentWeight is the weight of the latest setWeight step up to and including
