@@ -222,3 +222,33 @@ func TestSyncFirstDeployThenCanaryStep(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncHashCollision: when the name a new ReplicaSet would get is taken by a
+// ReplicaSet with another template, the collision count goes up and the next sync
+// creates the ReplicaSet under a new name.
+func TestSyncHashCollision(t *testing.T) {
+	ro := testRollout("web:1")
+	taken := "web-" + podTemplateHash(&ro.Spec.Template, nil)
+	squatter := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{Name: taken, Namespace: "ns", Labels: map[string]string{"other": "app"}},
+		Spec: appsv1.ReplicaSetSpec{Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"other": "app"}},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "x", Image: "other:1"}}},
+		}},
+	}
+	f := newFixture(t, ro, service("web-stable"), service("web-canary"), squatter)
+	f.refresh(context.Background())
+	if _, err := f.c.sync(context.Background(), cache.ObjectName{Namespace: "ns", Name: "web"}); err == nil {
+		t.Fatal("want an error for the collision")
+	}
+	if got := f.rollout().Status.CollisionCount; got == nil || *got != 1 {
+		t.Fatalf("collisionCount = %v, want 1", got)
+	}
+	for i := 0; i < 3; i++ {
+		f.sync()
+	}
+	ro = f.rollout()
+	if ro.Status.StableRS == "" || "web-"+ro.Status.StableRS == taken || ro.Status.Phase != v1alpha1.RolloutPhaseHealthy {
+		t.Fatalf("after the collision: stable %q phase %s", ro.Status.StableRS, ro.Status.Phase)
+	}
+}

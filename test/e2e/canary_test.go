@@ -411,3 +411,25 @@ func TestCanaryAndStableMetadata(t *testing.T) {
 		return slices.Contains(stable, canaryPods[0]), fmt.Sprint(stable)
 	})
 }
+
+// TestOrphanReplicaSetIsAdoptedAndReused: a ReplicaSet left without an owner (e.g.
+// after the Rollout was deleted with --cascade=orphan) is adopted by a Rollout whose
+// selector matches it and, having the same template, reused instead of a new one.
+func TestOrphanReplicaSetIsAdoptedAndReused(t *testing.T) {
+	f := newTest(t)
+	ro := deployHealthy(f, canaryRollout("web", 2, demoSteps, "", ""))
+	hash := ro.Status.StableRS
+	policy := metav1.DeletePropagationOrphan
+	if err := f.Sluice.SluiceV1alpha1().Rollouts(f.Namespace).Delete(f.Ctx, "web", metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil {
+		t.Fatal(err)
+	}
+	f.Eventually("the ReplicaSet is orphaned", 30*time.Second, func() (bool, string) {
+		rs := f.ReplicaSets("web")[hash]
+		return rs == nil, "still owned"
+	})
+	f.Apply(canaryRollout("web", 2, demoSteps, "", ""))
+	ro = f.WaitForPhase("web", v1alpha1.RolloutPhaseHealthy, 60*time.Second)
+	if ro.Status.StableRS != hash || len(f.ReplicaSets("web")) != 1 {
+		t.Fatalf("the orphan was not adopted and reused: %s, %d ReplicaSets", framework.Describe(ro), len(f.ReplicaSets("web")))
+	}
+}
