@@ -72,6 +72,7 @@ func newRootCommand(o *options) *cobra.Command {
 		newRestartCommand(o),
 		newSetCommand(o),
 		newUndoCommand(o),
+		newPlanCommand(o),
 		newVersionCommand(),
 		newCompletionCommand(),
 	)

@@ -1,0 +1,78 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+func TestTimelineCanary(t *testing.T) {
+	c := canaryWithServices(weight(20), pauseFor(60), weight(50), pauseForever())
+	c.MaxSurge, c.MaxUnavailable = ptr(intstr.FromInt32(1)), ptr(intstr.FromInt32(0))
+	ro := &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{Replicas: ptr(int32(5)), Strategy: v1alpha1.RolloutStrategy{Canary: c}}}
+	tl, err := NewTimeline(ro, TimelineOptions{PodReady: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl.Rows) != 5 {
+		t.Fatalf("want 4 steps and the promotion, got %+v", tl.Rows)
+	}
+	for _, r := range tl.Rows {
+		t.Logf("%+v", r)
+	}
+	t.Logf("total %s rollback %s", tl.Total, tl.WorstRollback)
+	first := tl.Rows[0]
+	if first.Canary != 1 || first.Stable != 4 || first.MaxPods != 6 {
+		t.Fatalf("setWeight 20: %+v", first)
+	}
+	if tl.Rows[2].Canary != 3 || tl.Rows[2].Stable != 2 {
+		t.Fatalf("setWeight 50: %+v", tl.Rows[2])
+	}
+	// Surge 1, unavailable 0: each pod of the 5 is replaced one at a time, 10 s
+	// each, plus the 60 s pause: at least 50 s + 60 s.
+	if tl.Total < 110*time.Second || tl.Total > 130*time.Second {
+		t.Fatalf("total %s, want about 110-130 s", tl.Total)
+	}
+	if tl.WorstRollback < 10*time.Second {
+		t.Fatalf("worst rollback %s: the stable side lost pods and needs at least one pod start", tl.WorstRollback)
+	}
+	if len(tl.Warnings) != 1 || !strings.Contains(tl.Warnings[0], "setWeight 50 with 5 replicas runs 3 canary pod(s), 60% of the pods") {
+		t.Fatalf("warnings: %q", tl.Warnings)
+	}
+	if tl.Rows[1].Canary != 1 || tl.Rows[3].Canary != 3 {
+		t.Fatalf("pause rows should show the weight held during the pause: %+v / %+v", tl.Rows[1], tl.Rows[3])
+	}
+}
+
+func TestTimelineWarnsAboutWeightsReplicasCannotGive(t *testing.T) {
+	c := canaryWithServices(weight(10), pauseForever())
+	ro := &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{Replicas: ptr(int32(3)), Strategy: v1alpha1.RolloutStrategy{Canary: c}}}
+	tl, err := NewTimeline(ro, TimelineOptions{PodReady: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl.Warnings) != 1 || !strings.Contains(tl.Warnings[0], "setWeight 10 with 3 replicas runs 1 canary pod(s), 33% of the pods") {
+		t.Fatalf("warnings: %q", tl.Warnings)
+	}
+}
+
+func TestTimelineBlueGreen(t *testing.T) {
+	bg := blueGreen(false)
+	bg.PreviewReplicaCount = ptr(int32(1))
+	ro := &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{Replicas: ptr(int32(3)), Strategy: v1alpha1.RolloutStrategy{BlueGreen: bg}}}
+	tl, err := NewTimeline(ro, TimelineOptions{PodReady: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := tl.Rows[len(tl.Rows)-1]
+	if last.Step != -1 || last.Canary != 3 || last.Stable != 3 || last.MaxPods != 6 {
+		t.Fatalf("blue-green promotion row: %+v", last)
+	}
+	if tl.Total < 10*time.Second || tl.WorstRollback != 0 {
+		t.Fatalf("total %s (preview start + growth), rollback %s (the active side never shrinks)", tl.Total, tl.WorstRollback)
+	}
+}
