@@ -73,6 +73,7 @@ func newRootCommand(o *options) *cobra.Command {
 		newSetCommand(o),
 		newUndoCommand(o),
 		newPlanCommand(o),
+		newConvertCommand(),
 		newVersionCommand(),
 		newCompletionCommand(),
 	)
