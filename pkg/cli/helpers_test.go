@@ -41,7 +41,7 @@ func newFakeCluster(t *testing.T, objects ...runtime.Object) *fakeCluster {
 	var sluiceObjs, kubeObjs []runtime.Object
 	for _, obj := range objects {
 		switch obj.(type) {
-		case *v1alpha1.Rollout, *v1alpha1.AnalysisRun:
+		case *v1alpha1.Rollout, *v1alpha1.AnalysisRun, *v1alpha1.AnalysisTemplate, *v1alpha1.ClusterAnalysisTemplate:
 			sluiceObjs = append(sluiceObjs, obj)
 		default:
 			kubeObjs = append(kubeObjs, obj)

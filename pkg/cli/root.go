@@ -73,6 +73,8 @@ func newRootCommand(o *options) *cobra.Command {
 		newSetCommand(o),
 		newUndoCommand(o),
 		newPlanCommand(o),
+		newCreateCommand(o),
+		newTerminateCommand(o),
 		newConvertCommand(),
 		newVersionCommand(),
 		newCompletionCommand(),
