@@ -10,6 +10,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
@@ -423,9 +424,9 @@ func TestOrphanReplicaSetIsAdoptedAndReused(t *testing.T) {
 	if err := f.Sluice.SluiceV1alpha1().Rollouts(f.Namespace).Delete(f.Ctx, "web", metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil {
 		t.Fatal(err)
 	}
-	f.Eventually("the ReplicaSet is orphaned", 30*time.Second, func() (bool, string) {
-		rs := f.ReplicaSets("web")[hash]
-		return rs == nil, "still owned"
+	f.Eventually("the Rollout is gone and its ReplicaSet orphaned", 30*time.Second, func() (bool, string) {
+		_, err := f.Sluice.SluiceV1alpha1().Rollouts(f.Namespace).Get(f.Ctx, "web", metav1.GetOptions{})
+		return apierrors.IsNotFound(err) && f.ReplicaSets("web")[hash] == nil, fmt.Sprint(err)
 	})
 	f.Apply(canaryRollout("web", 2, demoSteps, "", ""))
 	ro = f.WaitForPhase("web", v1alpha1.RolloutPhaseHealthy, 60*time.Second)
