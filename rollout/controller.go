@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
@@ -233,7 +234,7 @@ func (c *Controller) enqueueOwner(obj any) {
 	if !ok {
 		return
 	}
-	if ref := metav1GetControllerOf(rs); ref != nil {
+	if ref := metav1.GetControllerOf(rs); ref != nil {
 		if ref.Kind == "Rollout" && ref.APIVersion == v1alpha1.SchemeGroupVersion.String() {
 			c.queue.Add(cache.ObjectName{Namespace: rs.Namespace, Name: ref.Name})
 		}

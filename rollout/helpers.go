@@ -12,10 +12,6 @@ import (
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
-func metav1GetControllerOf(obj metav1.Object) *metav1.OwnerReference {
-	return metav1.GetControllerOf(obj)
-}
-
 func isConflict(err error) bool { return apierrors.IsConflict(err) }
 
 // rolloutsSelecting lists the Rollouts in a ReplicaSet's namespace whose selector
@@ -54,15 +50,6 @@ func ptrValue[T any](p *T) T {
 		return zero
 	}
 	return *p
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func intOrPercent(v *intstr.IntOrString, total int) (int, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -255,7 +256,7 @@ func (c *Controller) cleanupHistory(ctx context.Context, ro *v1alpha1.Rollout, r
 	limit := int(ptrValue(ro.Spec.RevisionHistoryLimit))
 	var idle []*appsv1.ReplicaSet
 	for _, rs := range rss {
-		if ptrValue(rs.Spec.Replicas) == 0 && rs.Status.Replicas == 0 && rs.DeletionTimestamp == nil && !contains(keep, rs.Labels[HashLabel]) {
+		if ptrValue(rs.Spec.Replicas) == 0 && rs.Status.Replicas == 0 && rs.DeletionTimestamp == nil && !slices.Contains(keep, rs.Labels[HashLabel]) {
 			idle = append(idle, rs)
 		}
 	}

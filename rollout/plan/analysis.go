@@ -25,20 +25,8 @@ func (p *planner) judgeAnalysis(phase v1alpha1.AnalysisPhase, which string) bool
 		p.status.AbortedAt = &now
 		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: %s analysis is %s", which, phase))
 	case v1alpha1.AnalysisPhaseInconclusive:
-		switch {
-		case p.pauseCondition(v1alpha1.PauseReasonInconclusiveAnalysis) != nil:
-			// Still paused for it.
-		case p.status.ControllerPause:
-			// Paused for the inconclusive run, and someone promoted: go on.
-			p.status.ControllerPause = false
-			return true
-		default:
-			p.status.PauseConditions = append(p.status.PauseConditions, v1alpha1.PauseCondition{
-				Reason: v1alpha1.PauseReasonInconclusiveAnalysis, StartTime: metav1.NewTime(p.in.Now),
-			})
-			p.status.ControllerPause = true
-			p.event(false, "RolloutPaused", fmt.Sprintf("Rollout paused: %s analysis is Inconclusive", which))
-		}
+		return p.controllerPause(v1alpha1.PauseReasonInconclusiveAnalysis,
+			fmt.Sprintf("Rollout paused: %s analysis is Inconclusive", which), 0, "")
 	}
 	return false
 }

@@ -104,31 +104,9 @@ func (p *planner) blueGreenPauseOver() bool {
 	if !pauses {
 		return true
 	}
-	cond := p.pauseCondition(v1alpha1.PauseReasonBlueGreenPause)
-	if cond == nil {
-		if p.status.ControllerPause {
-			p.status.ControllerPause = false
-			p.event(false, "RolloutResumed", "Rollout resumed")
-			return true
-		}
-		p.status.PauseConditions = append(p.status.PauseConditions, v1alpha1.PauseCondition{
-			Reason: v1alpha1.PauseReasonBlueGreenPause, StartTime: metav1.NewTime(p.in.Now),
-		})
-		p.status.ControllerPause = true
-		p.event(false, "RolloutPaused", "Rollout paused for promotion: the new ReplicaSet is ready behind the preview Service")
-		cond = &p.status.PauseConditions[len(p.status.PauseConditions)-1]
-	}
-	if autoAfter == 0 {
-		return false
-	}
-	if end := cond.StartTime.Add(autoAfter); p.in.Now.Before(end) {
-		p.requeueAfter(end.Sub(p.in.Now))
-		return false
-	}
-	p.removePauseCondition(v1alpha1.PauseReasonBlueGreenPause)
-	p.status.ControllerPause = false
-	p.event(false, "RolloutResumed", fmt.Sprintf("Rollout promoted automatically after %s", autoAfter))
-	return true
+	return p.controllerPause(v1alpha1.PauseReasonBlueGreenPause,
+		"Rollout paused for promotion: the new ReplicaSet is ready behind the preview Service",
+		autoAfter, fmt.Sprintf("Rollout promoted automatically after %s", autoAfter))
 }
 
 // blueGreenPromote grows the new ReplicaSet to full size, switches the active

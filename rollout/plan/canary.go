@@ -245,33 +245,8 @@ func (p *planner) weightSplit(weight int32) (canary, stable, floorSurge int32) {
 
 // pauseStep handles a pause step and reports whether it is over.
 func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
-	cond := p.pauseCondition(v1alpha1.PauseReasonCanaryPauseStep)
-	if cond == nil {
-		if p.status.ControllerPause {
-			// The controller paused here and someone cleared the condition: promoted.
-			p.status.ControllerPause = false
-			p.event(false, "RolloutResumed", "Rollout resumed")
-			return true
-		}
-		p.status.PauseConditions = append(p.status.PauseConditions, v1alpha1.PauseCondition{
-			Reason: v1alpha1.PauseReasonCanaryPauseStep, StartTime: metav1.NewTime(p.in.Now),
-		})
-		p.status.ControllerPause = true
-		p.event(false, "RolloutPaused", "Rollout paused at "+describePause(pause))
-		cond = &p.status.PauseConditions[len(p.status.PauseConditions)-1]
-	}
-	d, ok, err := PauseDuration(pause)
-	if err != nil || !ok {
-		return false // indefinite: wait for promote
-	}
-	end := cond.StartTime.Add(d)
-	if !p.in.Now.Before(end) {
-		p.removePauseCondition(v1alpha1.PauseReasonCanaryPauseStep)
-		p.status.ControllerPause = false
-		return true
-	}
-	p.requeueAfter(end.Sub(p.in.Now))
-	return false
+	d, _, _ := PauseDuration(pause) // 0 for an indefinite pause: wait for promote
+	return p.controllerPause(v1alpha1.PauseReasonCanaryPauseStep, "Rollout paused at "+describePause(pause), d, "")
 }
 
 // promoting grows the new ReplicaSet to full size, switches the stable Service to
