@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X github.com/sluice-dev/sluice/pkg/version.Version=$(VERSION)
 
 CLUSTER := $(GO) run ./hack/cluster
 
-.PHONY: all build codegen verify test-unit test test-e2e e2e cluster-up cluster-down demo demo-down help
+.PHONY: all build codegen manifests verify test-unit test test-e2e e2e cluster-up cluster-down demo demo-down help
 
 all: build
 
@@ -16,9 +16,13 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/sluice-controller ./cmd/kubectl-sluice
 
-## codegen: deepcopy, clientset/listers/informers and CRDs from pkg/apis
+## codegen: deepcopy, clientset/listers/informers, CRDs and the install manifests from pkg/apis
 codegen:
 	./hack/update-codegen.sh
+
+## manifests: only manifests/install.yaml and namespace-install.yaml, from manifests/base and the CRDs
+manifests:
+	$(GO) run ./hack/geninstall
 
 ## verify: generated code is fresh, gofmt and go vet are clean
 verify:

@@ -41,26 +41,20 @@ say "Releasing a new image: example/demo:green"
 "${kubectl}" patch rollout demo --type=json \
   -p='[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"example/demo:green"}]'
 
-show() {
-  "${kubectl}" get rollout demo -o jsonpath='{"step "}{.status.currentStepIndex}{"/4  phase "}{.status.phase}{"  "}{.status.message}{"\n"}'
-  "${kubectl}" get rs -l app=demo -L sluice.dev/pod-template-hash --no-headers | awk '{printf "    ReplicaSet %-22s desired %s ready %s\n", $1, $2, $4}'
-  printf '    Service demo-stable → %s, demo-canary → %s\n' \
-    "$("${kubectl}" get svc demo-stable -o jsonpath='{.spec.selector.sluice\.dev/pod-template-hash}')" \
-    "$("${kubectl}" get svc demo-canary -o jsonpath='{.spec.selector.sluice\.dev/pod-template-hash}')"
-}
-say "Watching the steps: setWeight 20 → pause 10s → setWeight 50 → pause (until promoted)"
+show() { "${bin}/kubectl-sluice" get rollout demo --no-color; echo; }
+say "Watching the steps: setWeight 20 → pause 10s → setWeight 50 → analysis → pause (until promoted)"
 last=""
-for _ in $(seq 1 120); do
-  now="$("${kubectl}" get rollout demo -o jsonpath='{.status.currentStepIndex}/{.status.phase}/{.status.availableReplicas}')"
+for _ in $(seq 1 240); do
+  now="$("${kubectl}" get rollout demo -o jsonpath='{.status.currentStepIndex}/{.status.phase}/{.status.availableReplicas}/{.status.canary.currentStepAnalysisRunStatus.status}')"
   if [ "${now}" != "${last}" ]; then show; last="${now}"; fi
-  case "${now}" in 3/Paused/*) break ;; esac
+  case "${now}" in 4/Paused/*|*/Degraded/*) break ;; esac
   sleep 0.5
 done
 
-say "Promoting past the indefinite pause"
-"${kubectl}" patch rollout demo --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}'
-"${kubectl}" wait rollout/demo --for=jsonpath='{.status.phase}'=Healthy --timeout=120s >/dev/null
-show
+say "Promoting past the indefinite pause: kubectl sluice promote demo"
+"${bin}/kubectl-sluice" promote demo
+# Redraws in place on a terminal and exits once the rollout is Healthy.
+timeout 120 "${bin}/kubectl-sluice" get rollout demo -w
 
 cat <<MSG
 
@@ -76,6 +70,15 @@ The demo Rollout is Healthy on example/demo:green, and everything is still runni
   kubectl sluice abort demo                       # back to stable
   kubectl sluice retry demo
   kubectl sluice status demo -w -t 2m             # for CI: exit 0 Healthy, 1 Degraded, 2 timeout
+  kubectl get analysisruns                        # the analysis step's runs
+
+Make the canary fail its analysis and watch sluice abort the next release:
+
+  curl -X POST localhost:19100/control -d '{"version":"canary","errorRate":0.5}'
+  kubectl sluice set image demo '*=example/demo:red'
+  kubectl sluice get rollout demo -w              # the analysis fails → aborted, back to stable
+  curl -X POST localhost:19100/control -d '{"version":"canary","errorRate":0}'
+  kubectl sluice retry demo                       # a fresh analysis run; it passes
   kubectl get events --field-selector involvedObject.name=demo
 
 Controller log: .cluster/logs/sluice-controller.log

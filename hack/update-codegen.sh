@@ -3,8 +3,11 @@
 #   - deepcopy functions (zz_generated.deepcopy.go) and the typed clientset, listers and
 #     informers under pkg/client, with k8s.io/code-generator's kube_codegen.sh;
 #   - the CRDs under manifests/crds, with controller-gen, then trimmed by hack/crdlean so
-#     every file stays small enough for client-side `kubectl apply`.
-# Both generators are pinned in go.mod, so the output only changes when the API does.
+#     every file stays small enough for client-side `kubectl apply`;
+#   - manifests/install.yaml and manifests/namespace-install.yaml, assembled by
+#     hack/geninstall from manifests/base and the CRDs, so the install file's CRDs never drift.
+# code-generator and controller-gen are pinned in go.mod, so the output only changes when
+# the API (or manifests/base) does.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,3 +39,5 @@ go tool controller-gen \
   paths=./pkg/apis/... \
   output:crd:dir=./manifests/crds
 go run ./hack/crdlean manifests/crds/*.yaml
+
+go run ./hack/geninstall

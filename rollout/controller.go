@@ -31,6 +31,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/sluice-dev/sluice/internal/freshness"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	sluiceclient "github.com/sluice-dev/sluice/pkg/client/clientset/versioned"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions/rollouts/v1alpha1"
@@ -53,26 +54,34 @@ type Config struct {
 	Deployments appsinformers.DeploymentInformer
 	// Pods is a metadata-only pod informer filtered to sluice's pod-template-hash
 	// label. Only restarts (spec.restartAt) read it; it may be nil when none is wanted.
-	Pods     informers.GenericInformer
-	Recorder record.EventRecorder
-	Clock    clock.Clock
+	Pods informers.GenericInformer
+	// AnalysisRuns must be filtered to this instance; the templates are not.
+	// All three may be nil together (no analysis).
+	AnalysisRuns             sluiceinformers.AnalysisRunInformer
+	AnalysisTemplates        sluiceinformers.AnalysisTemplateInformer
+	ClusterAnalysisTemplates sluiceinformers.ClusterAnalysisTemplateInformer
+	Recorder                 record.EventRecorder
+	Clock                    clock.Clock
 }
 
 // Controller reconciles Rollouts.
 type Controller struct {
-	kube             kubernetes.Interface
-	sluice           sluiceclient.Interface
-	rolloutLister    sluicelisters.RolloutLister
-	rolloutIndex     cache.Indexer
-	rsLister         appslisters.ReplicaSetLister
-	serviceLister    corelisters.ServiceLister
-	podLister        cache.GenericLister
-	deploymentLister appslisters.DeploymentLister
-	recorder         record.EventRecorder
-	clock            clock.Clock
-	queue            workqueue.TypedRateLimitingInterface[cache.ObjectName]
-	synced           []cache.InformerSynced
-	freshness        *freshness
+	kube                  kubernetes.Interface
+	sluice                sluiceclient.Interface
+	rolloutLister         sluicelisters.RolloutLister
+	rolloutIndex          cache.Indexer
+	rsLister              appslisters.ReplicaSetLister
+	serviceLister         corelisters.ServiceLister
+	podLister             cache.GenericLister
+	deploymentLister      appslisters.DeploymentLister
+	runIndex              cache.Indexer
+	templateLister        sluicelisters.AnalysisTemplateLister
+	clusterTemplateLister sluicelisters.ClusterAnalysisTemplateLister
+	recorder              record.EventRecorder
+	clock                 clock.Clock
+	queue                 workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	synced                []cache.InformerSynced
+	freshness             *freshness.Tracker
 }
 
 // NewController wires the informers' event handlers to a rate-limited queue.
@@ -89,7 +98,7 @@ func NewController(cfg Config) (*Controller, error) {
 		serviceLister: cfg.Services.Lister(),
 		recorder:      countingRecorder{cfg.Recorder},
 		clock:         cfg.Clock,
-		freshness:     newFreshness(),
+		freshness:     freshness.New(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
 			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "rollouts"}),
@@ -114,7 +123,12 @@ func NewController(cfg Config) (*Controller, error) {
 			return nil, err
 		}
 	}
-	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout, workloadIndex: workloadOfRollout}); err != nil {
+	if cfg.AnalysisRuns != nil {
+		if err := c.watchAnalysis(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout, workloadIndex: workloadOfRollout, templateIndex: templatesOfRollout}); err != nil {
 		return nil, fmt.Errorf("add Rollout service index: %w", err)
 	}
 	if _, err := cfg.Rollouts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{

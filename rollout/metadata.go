@@ -93,7 +93,7 @@ func (c *Controller) syncRoleMetadata(ctx context.Context, ro *v1alpha1.Rollout,
 		if err != nil {
 			return nil, fmt.Errorf("set role metadata of ReplicaSet %s: %w", rs.Name, err)
 		}
-		c.freshness.wrote(rs, written)
+		c.freshness.Wrote(rs, written)
 		rs = written
 	}
 	return rs, c.patchPodsMetadata(ctx, ro, rs, desired)

@@ -228,7 +228,7 @@ func (c *Controller) scaleReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, 
 	if err != nil {
 		return nil, fmt.Errorf("scale ReplicaSet %s to %d: %w", rs.Name, replicas, err)
 	}
-	c.freshness.wrote(rs, written)
+	c.freshness.Wrote(rs, written)
 	verb := "up"
 	if replicas < from {
 		verb = "down"

@@ -243,6 +243,6 @@ func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, st v
 	if err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}
-	c.freshness.wrote(ro, written)
+	c.freshness.Wrote(ro, written)
 	return nil
 }

@@ -36,7 +36,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if err != nil {
 		return 0, err
 	}
-	if c.freshness.stale(cached) {
+	if c.freshness.Stale(cached) {
 		return staleRetry, nil
 	}
 	if cached.DeletionTimestamp != nil {
@@ -51,7 +51,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		return 0, err
 	}
 	for _, rs := range rss {
-		if c.freshness.stale(rs) {
+		if c.freshness.Stale(rs) {
 			return staleRetry, nil
 		}
 	}
@@ -73,6 +73,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if err != nil {
 		return 0, err
 	}
+	runs := c.analysisRunsOf(ro)
+	current, spent := findCurrentRuns(ro, runs, newRS.Labels[HashLabel])
+	analysisInput(&in, ro, current)
 	decide := plan.Canary
 	if ro.Spec.Strategy.BlueGreen != nil {
 		decide = plan.BlueGreen
@@ -86,6 +89,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		return 0, err
 	}
 	st := p.Status
+	if err := c.reconcileAnalyses(ctx, ro, p, &st, newRS, runs, current, spent); err != nil {
+		return 0, err
+	}
 	restartIn, err := c.restartIfSteady(ctx, ro, &st, newRS, rss)
 	if err != nil {
 		return 0, err
@@ -164,7 +170,6 @@ type managedServices struct {
 // EndpointSlices of the Service that carries production traffic).
 func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, managedServices, error) {
 	in := plan.Input{Rollout: ro, Now: now}
-	in.StepAnalysis, in.PrePromotionAnalysis, in.PostPromotionAnalysis = c.analysisPhases(ro)
 	newHash := newRS.Labels[HashLabel]
 	for _, rs := range rss {
 		info := replicaSetInfo(rs)
@@ -204,16 +209,6 @@ func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *a
 		}
 	}
 	return in, svcs, err
-}
-
-// analysisPhases is the analysis hook: the phases of the current analysis step's
-// AnalysisRun and of a blue-green rollout's pre- and post-promotion runs. The
-// AnalysisRun controller is not part of this version, so there is never a run:
-// an analysis step or a promotion analysis waits until promoted (promote full
-// skips it). The analysis issue fills this in: create the runs, mirror them in
-// status, report their phases.
-func (c *Controller) analysisPhases(*v1alpha1.Rollout) (step, prePromotion, postPromotion v1alpha1.AnalysisPhase) {
-	return "", "", ""
 }
 
 // apply carries out a plan: scale-downs before scale-ups (so the surge bound

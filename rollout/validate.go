@@ -3,47 +3,29 @@ package rollout
 import (
 	"fmt"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/rollout/plan"
+	"github.com/sluice-dev/sluice/rollout/validation"
 )
 
-// invalidSpec checks what the API server cannot: references to other objects and
-// features this version does not run yet. It returns a precise message, or "".
+// invalidSpec checks what the API server cannot: the rules of package validation
+// (shared with `kubectl sluice lint`), features this version does not run yet,
+// and references to other objects. It returns a precise message, or "".
 func (c *Controller) invalidSpec(ro *v1alpha1.Rollout) string {
-	s := &ro.Spec
-	switch {
-	case (s.Strategy.Canary == nil) == (s.Strategy.BlueGreen == nil):
-		return "spec.strategy: exactly one of canary or blueGreen must be set"
-	case s.Strategy.Canary != nil && s.Strategy.Canary.TrafficRouting != nil:
-		return "spec.strategy.canary.trafficRouting: traffic routing is not supported by this controller version yet"
+	if problems := validation.Rollout(ro); len(problems) > 0 {
+		return problems[0].String()
 	}
-	if s.WorkloadRef != nil {
+	if problems := validation.Unsupported(ro); len(problems) > 0 {
+		return problems[0].String()
+	}
+	if ro.Spec.WorkloadRef != nil {
 		if msg := c.invalidWorkload(ro); msg != "" {
 			return msg
 		}
-	} else if msg := selectorMismatch(ro); msg != "" {
-		return msg
 	}
 	if msg := c.missingService(ro); msg != "" {
 		return msg
 	}
-	if bg := s.Strategy.BlueGreen; bg != nil {
-		if bg.PreviewService == bg.ActiveService {
-			return "spec.strategy.blueGreen: activeService and previewService must be different Services"
-		}
-		return ""
-	}
-	for i, step := range s.Strategy.Canary.Steps {
-		if step.Pause != nil {
-			if _, _, err := plan.PauseDuration(step.Pause); err != nil {
-				return fmt.Sprintf("spec.strategy.canary.steps[%d].pause.duration: %v", i, err)
-			}
-		}
-	}
-	return ""
+	return c.missingTemplate(ro)
 }
 
 // missingService names the first Service the strategy refers to that does not exist.
@@ -67,18 +49,23 @@ func (c *Controller) missingService(ro *v1alpha1.Rollout) string {
 	return ""
 }
 
-// selectorMismatch checks the selector against the template labels, including
-// matchExpressions, which the CRD's CEL rule cannot.
-func selectorMismatch(ro *v1alpha1.Rollout) string {
-	sel, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector)
-	if err != nil {
-		return "spec.selector: " + err.Error()
+// missingTemplate names the first analysis template the strategy refers to that
+// does not exist.
+func (c *Controller) missingTemplate(ro *v1alpha1.Rollout) string {
+	if c.templateLister == nil {
+		return ""
 	}
-	if sel.Empty() {
-		return "spec.selector: an empty selector would select every pod"
-	}
-	if !sel.Matches(labels.Set(ro.Spec.Template.Labels)) {
-		return "spec.selector does not match spec.template.metadata.labels"
+	for _, ref := range referencedTemplates(ro) {
+		if ref.ClusterScope {
+			if c.clusterTemplateLister == nil {
+				return fmt.Sprintf("%s: %v", ref.path, errNoClusterTemplates)
+			}
+			if _, err := c.clusterTemplateLister.Get(ref.TemplateName); err != nil {
+				return fmt.Sprintf("%s: ClusterAnalysisTemplate %q not found", ref.path, ref.TemplateName)
+			}
+		} else if _, err := c.templateLister.AnalysisTemplates(ro.Namespace).Get(ref.TemplateName); err != nil {
+			return fmt.Sprintf("%s: AnalysisTemplate %q not found", ref.path, ref.TemplateName)
+		}
 	}
 	return ""
 }

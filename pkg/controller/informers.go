@@ -38,6 +38,8 @@ type informers struct {
 	ownedKube kubeinformers.SharedInformerFactory
 	// kube: built-in objects a Rollout names — Services.
 	kube kubeinformers.SharedInformerFactory
+	// analysisJobs: the Jobs of job metrics, for this instance.
+	analysisJobs kubeinformers.SharedInformerFactory
 	// ownedMetadata: metadata-only views of pods of sluice's ReplicaSets.
 	ownedMetadata metadatainformer.SharedInformerFactory
 }
@@ -46,6 +48,7 @@ func newInformers(o Options, cs *clients) *informers {
 	instance := instanceSelector(o.InstanceID).String()
 	owned := replicaSetSelector(o.InstanceID).String()
 	pods := podSelector().String()
+	jobs := jobSelector(o.InstanceID).String()
 	return &informers{
 		sluice: sluiceinformers.NewSharedInformerFactoryWithOptions(cs.sluice, rolloutResync,
 			sluiceinformers.WithNamespace(o.Namespace),
@@ -60,6 +63,10 @@ func newInformers(o Options, cs *clients) *informers {
 			kubeinformers.WithTransform(stripManagedFields)),
 		kube: kubeinformers.NewSharedInformerFactoryWithOptions(cs.kube, 0,
 			kubeinformers.WithNamespace(o.Namespace),
+			kubeinformers.WithTransform(stripManagedFields)),
+		analysisJobs: kubeinformers.NewSharedInformerFactoryWithOptions(cs.kube, 0,
+			kubeinformers.WithNamespace(o.Namespace),
+			kubeinformers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = jobs }),
 			kubeinformers.WithTransform(stripManagedFields)),
 		ownedMetadata: metadatainformer.NewFilteredSharedInformerFactory(cs.metadata, 0, o.Namespace,
 			func(lo *metav1.ListOptions) { lo.LabelSelector = pods }),
@@ -80,6 +87,7 @@ func (i *informers) start(ctx context.Context) {
 	i.sluice.Start(ctx.Done())
 	i.unfilteredSluice.Start(ctx.Done())
 	i.ownedKube.Start(ctx.Done())
+	i.analysisJobs.Start(ctx.Done())
 	i.kube.Start(ctx.Done())
 	i.ownedMetadata.Start(ctx.Done())
 }
@@ -92,7 +100,7 @@ func (i *informers) waitForSync(ctx context.Context) bool {
 	}
 	for _, s := range []func(<-chan struct{}) map[reflect.Type]bool{
 		i.sluice.WaitForCacheSync, i.unfilteredSluice.WaitForCacheSync,
-		i.ownedKube.WaitForCacheSync, i.kube.WaitForCacheSync,
+		i.ownedKube.WaitForCacheSync, i.analysisJobs.WaitForCacheSync, i.kube.WaitForCacheSync,
 	} {
 		for _, ok := range s(ctx.Done()) {
 			synced = synced && ok
@@ -106,6 +114,7 @@ func (i *informers) shutdown() {
 	i.sluice.Shutdown()
 	i.unfilteredSluice.Shutdown()
 	i.ownedKube.Shutdown()
+	i.analysisJobs.Shutdown()
 	i.kube.Shutdown()
 	i.ownedMetadata.Shutdown()
 }

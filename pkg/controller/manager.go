@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
@@ -18,8 +21,10 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/sluice-dev/sluice/analysis"
 	sluiceclient "github.com/sluice-dev/sluice/pkg/client/clientset/versioned"
 	sluicescheme "github.com/sluice-dev/sluice/pkg/client/clientset/versioned/scheme"
+	sluicev1alpha1informers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions/rollouts/v1alpha1"
 	"github.com/sluice-dev/sluice/pkg/metrics"
 	"github.com/sluice-dev/sluice/rollout"
 )
@@ -96,8 +101,12 @@ func (m *manager) addControllers() error {
 		// Deployments back workloadRef (the migration path); unfiltered, since
 		// users do not label their Deployments for sluice.
 		Deployments: m.informers.kube.Apps().V1().Deployments(),
-		Recorder:    m.recorder,
-		Clock:       clock.RealClock{},
+		// Runs are this instance's; users' templates carry no instance label.
+		AnalysisRuns:             m.informers.sluice.Sluice().V1alpha1().AnalysisRuns(),
+		AnalysisTemplates:        m.informers.unfilteredSluice.Sluice().V1alpha1().AnalysisTemplates(),
+		ClusterAnalysisTemplates: m.clusterTemplates(),
+		Recorder:                 m.recorder,
+		Clock:                    clock.RealClock{},
 	})
 	if err != nil {
 		return fmt.Errorf("build Rollout controller: %w", err)
@@ -110,13 +119,47 @@ func (m *manager) addControllers() error {
 		run:  func(ctx context.Context) error { return rc.Run(ctx, m.opts.RolloutWorkers) },
 	})
 
-	// Seam for the AnalysisRun controller: build it here from
-	// m.informers.sluice.Sluice().V1alpha1().AnalysisRuns() (instance-filtered;
-	// the runs it creates must carry the instance label), templates from
-	// m.informers.unfilteredSluice (users' templates carry no instance label),
-	// m.opts.PrometheusAddress as the default Prometheus, and append a runnable
-	// that runs it with m.opts.AnalysisWorkers workers.
+	ac, err := analysis.NewController(analysis.Config{
+		Kube:              m.clients.kube,
+		Sluice:            m.clients.sluice,
+		Runs:              m.informers.sluice.Sluice().V1alpha1().AnalysisRuns(),
+		Jobs:              m.informers.analysisJobs.Batch().V1().Jobs(),
+		PrometheusAddress: m.opts.PrometheusAddress,
+		InstanceID:        m.opts.InstanceID,
+		Recorder:          m.recorder,
+		Clock:             clock.RealClock{},
+	})
+	if err != nil {
+		return fmt.Errorf("build AnalysisRun controller: %w", err)
+	}
+	if err := registerReplacing(collectorsOf(ac.Collectors())); err != nil {
+		return fmt.Errorf("register AnalysisRun metrics: %w", err)
+	}
+	m.controllers = append(m.controllers, runnable{
+		name: "analysisrun",
+		run:  func(ctx context.Context) error { return ac.Run(ctx, m.opts.AnalysisWorkers) },
+	})
 	return nil
+}
+
+// clusterTemplates is the ClusterAnalysisTemplate informer, or nil when the
+// controller watches one namespace and may not read cluster-scoped objects (a
+// namespace install without the optional cluster-reads grant): then Rollouts
+// naming a ClusterAnalysisTemplate are InvalidSpec rather than the whole
+// controller waiting on a cache that can never sync.
+func (m *manager) clusterTemplates() sluicev1alpha1informers.ClusterAnalysisTemplateInformer {
+	informer := m.informers.unfilteredSluice.Sluice().V1alpha1().ClusterAnalysisTemplates()
+	if m.opts.Namespace == "" {
+		return informer
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := m.clients.sluice.SluiceV1alpha1().ClusterAnalysisTemplates().List(ctx, metav1.ListOptions{Limit: 1})
+	if apierrors.IsForbidden(err) {
+		klog.Background().Info("ClusterAnalysisTemplates cannot be read in namespace mode; Rollouts that name one are InvalidSpec", "namespace", m.opts.Namespace)
+		return nil
+	}
+	return informer
 }
 
 // run serves health and metrics, starts the informers, and runs the

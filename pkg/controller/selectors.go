@@ -4,6 +4,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 
+	"github.com/sluice-dev/sluice/analysis/provider/job"
 	"github.com/sluice-dev/sluice/rollout"
 )
 
@@ -23,6 +24,12 @@ func instanceSelector(instanceID string) labels.Selector {
 // cluster full of Deployments costs the controller nothing.
 func replicaSetSelector(instanceID string) labels.Selector {
 	return instanceSelector(instanceID).Add(mustRequirement(rollout.HashLabel, selection.Exists))
+}
+
+// jobSelector keeps the Job cache to the Jobs of job metrics this instance's
+// AnalysisRuns created.
+func jobSelector(instanceID string) labels.Selector {
+	return instanceSelector(instanceID).Add(mustRequirement(job.RunUIDLabel, selection.Exists))
 }
 
 // podSelector keeps the pod metadata cache to pods of sluice's ReplicaSets. It

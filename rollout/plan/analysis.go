@@ -8,14 +8,15 @@ import (
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
-// judgeAnalysis turns the phase of an AnalysisRun the rollout waits for (an
-// analysis step, a blue-green pre- or post-promotion analysis) into a decision and
-// reports whether the rollout may go on:
+// judgeAnalysis records that the rollout needs an AnalysisRun and turns its phase
+// (an analysis step, a blue-green pre- or post-promotion analysis) into a decision;
+// it reports whether the rollout may go on:
 //   - Successful: go on;
 //   - Failed or Error: abort (which also sends traffic back to stable);
 //   - Inconclusive: pause (reason InconclusiveAnalysisRun) until promoted;
 //   - no run yet, or still running: wait.
-func (p *planner) judgeAnalysis(phase v1alpha1.AnalysisPhase, which string) bool {
+func (p *planner) judgeAnalysis(need AnalysisNeed, phase v1alpha1.AnalysisPhase, which string) bool {
+	p.plan.Analyses = append(p.plan.Analyses, need)
 	switch phase {
 	case v1alpha1.AnalysisPhaseSuccessful:
 		return true
@@ -29,4 +30,32 @@ func (p *planner) judgeAnalysis(phase v1alpha1.AnalysisPhase, which string) bool
 			fmt.Sprintf("Rollout paused: %s analysis is Inconclusive", which), 0, "")
 	}
 	return false
+}
+
+// backgroundAnalysis runs the canary's background analysis from its starting
+// step until promotion and reports whether the rollout may go on: a background
+// run never holds a step, but Failed or Error abort and Inconclusive pauses, as
+// for any analysis.
+func (p *planner) backgroundAnalysis() bool {
+	bg := p.canary.Analysis
+	if bg == nil || p.stepIndex() < ptrOr(bg.StartingStep, 0) {
+		return true
+	}
+	need := AnalysisNeed{Kind: v1alpha1.AnalysisKindBackground}
+	switch phase := p.in.BackgroundAnalysis; phase {
+	case v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseError, v1alpha1.AnalysisPhaseInconclusive:
+		return p.judgeAnalysis(need, phase, "background")
+	}
+	p.plan.Analyses = append(p.plan.Analyses, need)
+	return true
+}
+
+// stepAnalysisPhase is the phase of the run of the analysis step at index. The
+// controller reports the run of the step the rollout was at when the reconcile
+// began; a step reached within this reconcile has no run yet.
+func (p *planner) stepAnalysisPhase(index int32) v1alpha1.AnalysisPhase {
+	if index != ptrOr(p.in.Rollout.Status.CurrentStepIndex, 0) || p.in.Rollout.Status.CurrentPodHash != p.in.New.Hash {
+		return ""
+	}
+	return p.in.StepAnalysis
 }

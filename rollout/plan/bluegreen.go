@@ -84,7 +84,7 @@ func (p *planner) blueGreenPreview() {
 	if !p.reached(n, preview) {
 		return
 	}
-	if p.blueGreen.PrePromotionAnalysis != nil && !p.judgeAnalysis(p.in.PrePromotionAnalysis, "pre-promotion") {
+	if p.blueGreen.PrePromotionAnalysis != nil && !p.judgeAnalysis(AnalysisNeed{Kind: v1alpha1.AnalysisKindPrePromotion}, p.in.PrePromotionAnalysis, "pre-promotion") {
 		return
 	}
 	if p.blueGreenPauseOver() {
@@ -126,7 +126,7 @@ func (p *planner) blueGreenPromote() {
 		p.requeueAfter(endpointCheckInterval)
 		return
 	}
-	if p.blueGreen.PostPromotionAnalysis != nil && !p.status.PromoteFull && !p.isFastRollback() && !p.judgeAnalysis(p.in.PostPromotionAnalysis, "post-promotion") {
+	if p.blueGreen.PostPromotionAnalysis != nil && !p.status.PromoteFull && !p.isFastRollback() && !p.judgeAnalysis(AnalysisNeed{Kind: v1alpha1.AnalysisKindPostPromotion}, p.in.PostPromotionAnalysis, "post-promotion") {
 		return
 	}
 	p.status.StableRS = n.Hash

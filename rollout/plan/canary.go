@@ -34,7 +34,9 @@ func Canary(in Input) Plan {
 	case p.status.PromoteFull || p.isFastRollback():
 		p.promoting()
 	default:
-		p.stepping()
+		if p.backgroundAnalysis() {
+			p.stepping()
+		}
 	}
 	return p.finish()
 }
@@ -110,8 +112,9 @@ func (p *planner) replicaCount() int32 {
 	return *p.spec.Replicas
 }
 
-// holdPaused changes nothing while the user pause (spec.paused) is on.
-func (p *planner) holdPaused() {}
+// holdPaused changes nothing while the user pause (spec.paused) is on; running
+// analyses go on.
+func (p *planner) holdPaused() { p.plan.KeepAnalyses = true }
 
 // steady runs the new ReplicaSet at full size as the stable one.
 func (p *planner) steady() {
@@ -188,7 +191,7 @@ func (p *planner) runStep(step v1alpha1.CanaryStep) bool {
 		return p.pauseStep(step.Pause)
 	case step.Analysis != nil:
 		p.holdWeight(p.currentWeight())
-		return p.analysisStep()
+		return p.analysisStep(p.stepIndex())
 	default:
 		// setCanaryScale, setHeaderRoute and setMirrorRoute only act with a traffic
 		// router; without one they complete at once.
@@ -197,10 +200,9 @@ func (p *planner) runStep(step v1alpha1.CanaryStep) bool {
 }
 
 // analysisStep judges an analysis step by its run's phase (see judgeAnalysis).
-// Without a run (no AnalysisRun controller yet, or a run not yet created) the step
-// waits; a user can promote past it.
-func (p *planner) analysisStep() bool {
-	return p.judgeAnalysis(p.in.StepAnalysis, "step")
+// Until its run exists and ends the step waits; a user can promote past it.
+func (p *planner) analysisStep(index int32) bool {
+	return p.judgeAnalysis(AnalysisNeed{Kind: v1alpha1.AnalysisKindStep, Step: index}, p.stepAnalysisPhase(index), "step")
 }
 
 // currentWeight is the weight of the latest setWeight step up to and including

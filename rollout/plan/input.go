@@ -24,10 +24,14 @@ type Input struct {
 	// ActiveService and PreviewService describe the blue-green strategy's Services
 	// (PreviewService is nil when none is named).
 	ActiveService, PreviewService *Service
-	// StepAnalysis is the phase of the AnalysisRun of the current analysis step, as
-	// the controller's analysis hook observed it ("" while there is no run). Steps
-	// complete on Successful, abort on Failed or Error and pause on Inconclusive.
+	// StepAnalysis is the phase of the AnalysisRun of the analysis step at
+	// status.currentStepIndex ("" while there is no run). Steps complete on
+	// Successful, abort on Failed or Error and pause on Inconclusive.
 	StepAnalysis v1alpha1.AnalysisPhase
+	// BackgroundAnalysis is the phase of the canary's background AnalysisRun ("" while
+	// there is none). It never completes a step: Failed or Error abort, Inconclusive
+	// pauses.
+	BackgroundAnalysis v1alpha1.AnalysisPhase
 	// PrePromotionAnalysis and PostPromotionAnalysis are the phases of a blue-green
 	// rollout's pre- and post-promotion AnalysisRuns, reported by the same hook
 	// ("" while there is none).
@@ -82,9 +86,21 @@ type Plan struct {
 	Status v1alpha1.RolloutStatus
 	// Events are the decisions worth telling a person about.
 	Events []Event
+	// Analyses are the AnalysisRuns the rollout needs now. The controller creates
+	// the missing ones and terminates every other run of the Rollout that is still
+	// running — unless KeepAnalyses is set (a manual pause holds everything as is).
+	Analyses     []AnalysisNeed
+	KeepAnalyses bool
 	// RequeueAfter is when to look again without a watch event (0 = not needed):
 	// the end of a timed pause, a scale-down deadline, an endpoint check.
 	RequeueAfter time.Duration
+}
+
+// AnalysisNeed names an AnalysisRun the rollout needs: its kind and, for an
+// analysis step, the step index.
+type AnalysisNeed struct {
+	Kind v1alpha1.AnalysisKind
+	Step int32
 }
 
 // Event is a Kubernetes event the controller records on the Rollout.

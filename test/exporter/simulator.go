@@ -91,19 +91,24 @@ func NewSimulator(reg prometheus.Registerer, versions []string, defaults Setting
 	}
 	reg.MustRegister(s.requests, s.duration)
 	for _, v := range versions {
-		v = strings.TrimSpace(v)
-		if v == "" || slices.Contains(s.versions, v) {
-			continue
-		}
-		s.versions = append(s.versions, v)
-		s.state[v] = &versionState{Settings: defaults}
-		// Create every series up front, so that queries such as the 5xx rate
-		// return 0 rather than nothing before the first error.
-		s.requests.WithLabelValues(v, "200")
-		s.requests.WithLabelValues(v, "500")
-		s.duration.WithLabelValues(v)
+		s.addVersion(strings.TrimSpace(v))
 	}
 	return s
+}
+
+// addVersion starts simulating a version with the default settings. Tests use
+// their own version names so they can change them without disturbing each other.
+func (s *Simulator) addVersion(v string) {
+	if v == "" || slices.Contains(s.versions, v) {
+		return
+	}
+	s.versions = append(s.versions, v)
+	s.state[v] = &versionState{Settings: s.defaults}
+	// Create every series up front, so that queries such as the 5xx rate
+	// return 0 rather than nothing before the first error.
+	s.requests.WithLabelValues(v, "200")
+	s.requests.WithLabelValues(v, "500")
+	s.duration.WithLabelValues(v)
 }
 
 // Run advances the simulation every tick until ctx is done, by the time that
@@ -161,14 +166,16 @@ func (s *Simulator) Settings() map[string]Settings {
 	return out
 }
 
-// Apply changes one version's settings.
+// Apply changes one version's settings; a version not simulated yet starts
+// with the defaults first.
 func (s *Simulator) Apply(req controlRequest) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.state[req.Version]
-	if !ok {
-		return fmt.Errorf("unknown version %q (known: %s)", req.Version, strings.Join(s.versions, ", "))
+	if !validVersion(req.Version) {
+		return fmt.Errorf("version %q: want 1-63 letters, digits, '-', '_' or '.'", req.Version)
 	}
+	s.addVersion(req.Version)
+	st := s.state[req.Version]
 	next := st.Settings
 	if req.ErrorRate != nil {
 		next.ErrorRate = *req.ErrorRate
@@ -257,4 +264,18 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func httpError(w http.ResponseWriter, code int, err error) {
 	writeJSON(w, code, map[string]string{"error": err.Error()})
+}
+
+// validVersion keeps version names usable as label values in PromQL matchers.
+func validVersion(v string) bool {
+	if v == "" || len(v) > 63 {
+		return false
+	}
+	for _, r := range v {
+		ok := r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

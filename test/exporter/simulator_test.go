@@ -115,7 +115,7 @@ func TestControlChangesErrorFraction(t *testing.T) {
 func TestControlRejectsBadInput(t *testing.T) {
 	_, _, srv := newTestServer(t)
 	for _, body := range []string{
-		`{"version":"nope","errorRate":0.5}`,
+		`{"version":"bad name!","errorRate":0.5}`,
 		`{"version":"canary","errorRate":1.5}`,
 		`{"version":"canary","latencyMs":-1}`,
 		`{"version":"canary","typo":1}`,
@@ -187,3 +187,16 @@ func TestJSONDocument(t *testing.T) {
 		t.Errorf("PUT invalid JSON = %d, want 400", code)
 	}
 }
+
+func TestControlAddsUnknownVersion(t *testing.T) {
+	s := NewSimulator(prometheus.NewRegistry(), []string{"stable"}, Settings{Rate: 10, LatencyMs: 50})
+	if err := s.Apply(controlRequest{Version: "ns-1-canary", ErrorRate: ptrFloat(0.5)}); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := s.Settings()["ns-1-canary"]
+	if !ok || got.ErrorRate != 0.5 || got.Rate != 10 {
+		t.Errorf("new version settings = %+v (present %v), want the defaults with errorRate 0.5", got, ok)
+	}
+}
+
+func ptrFloat(v float64) *float64 { return &v }

@@ -70,6 +70,7 @@ func (f *Framework) apply(manifest string, dryRun []string) ([]*unstructured.Uns
 	}
 	var out []*unstructured.Unstructured
 	for _, obj := range objs {
+		f.labelInstance(obj)
 		res, err := f.resourceFor(obj)
 		if err != nil {
 			return nil, err
@@ -147,3 +148,17 @@ func mustYAML(f *Framework, obj *unstructured.Unstructured, mutate func(*unstruc
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// labelInstance puts the controller's instance label on the objects it owns.
+func (f *Framework) labelInstance(obj *unstructured.Unstructured) {
+	gvk := obj.GroupVersionKind()
+	if gvk.Group != "sluice.dev" || (gvk.Kind != "Rollout" && gvk.Kind != "AnalysisRun") || f.InstanceID == "" {
+		return
+	}
+	labels := obj.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[InstanceLabel] = f.InstanceID
+	obj.SetLabels(labels)
+}

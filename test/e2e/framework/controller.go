@@ -74,6 +74,7 @@ func (c *Cluster) NewController(binary string, extra ...string) (*Controller, er
 		"--health-addr=" + health,
 		"--metrics-addr=" + metrics,
 		"--prometheus-address=" + c.Info.PrometheusURL,
+		"--instance-id=" + c.InstanceID,
 		"-v=2",
 	}, extra...)
 	return &Controller{Binary: binary, Args: args, healthAddr: health, metricsAddr: metrics,
@@ -195,4 +196,13 @@ func freePort() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// LogText is the controller's whole log so far.
+func (ctl *Controller) LogText() string {
+	raw, err := os.ReadFile(ctl.LogPath)
+	if err != nil {
+		return err.Error()
+	}
+	return string(raw)
 }

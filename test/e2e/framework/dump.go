@@ -17,6 +17,8 @@ import (
 var dumpedResources = []schema.GroupVersionResource{
 	{Group: "sluice.dev", Version: "v1alpha1", Resource: "rollouts"},
 	{Group: "sluice.dev", Version: "v1alpha1", Resource: "analysisruns"},
+	{Group: "sluice.dev", Version: "v1alpha1", Resource: "analysistemplates"},
+	{Group: "batch", Version: "v1", Resource: "jobs"},
 	{Group: "apps", Version: "v1", Resource: "replicasets"},
 	{Group: "", Version: "v1", Resource: "services"},
 	{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices"},

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
@@ -29,12 +30,16 @@ const TestLabel = "sluice.dev/e2e-test"
 
 // Cluster holds the clients shared by all tests of a package.
 type Cluster struct {
-	Info    *ClusterInfo
-	Config  *rest.Config
-	Kube    kubernetes.Interface
-	Sluice  sluice.Interface
-	Dynamic dynamic.Interface
-	Mapper  *restmapper.DeferredDiscoveryRESTMapper
+	Info *ClusterInfo
+	// InstanceID is the --instance-id of the test binary's controller. Apply
+	// labels every Rollout and AnalysisRun with it, so test binaries running side
+	// by side against one cluster each see only their own objects.
+	InstanceID string
+	Config     *rest.Config
+	Kube       kubernetes.Interface
+	Sluice     sluice.Interface
+	Dynamic    dynamic.Interface
+	Mapper     *restmapper.DeferredDiscoveryRESTMapper
 }
 
 // Connect builds clients for the local cluster. Call it once, from TestMain.
@@ -49,7 +54,7 @@ func Connect() (*Cluster, error) {
 	}
 	cfg.QPS, cfg.Burst = 200, 400
 	cfg.UserAgent = "sluice-e2e"
-	c := &Cluster{Info: info, Config: cfg}
+	c := &Cluster{Info: info, Config: cfg, InstanceID: instanceID()}
 	if c.Kube, err = kubernetes.NewForConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -147,4 +152,37 @@ func labelValue(testName string) string {
 		v = strings.TrimRight(v[:63], "_.-")
 	}
 	return v
+}
+
+// NewNamespace creates a second namespace for the test (named after the first,
+// with a suffix) and returns a Framework working in it. It is deleted with the
+// test.
+func (f *Framework) NewNamespace(suffix string) *Framework {
+	f.T.Helper()
+	g := *f
+	g.Namespace = f.Namespace + "-" + suffix
+	g.dumpers = nil
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		Name:   g.Namespace,
+		Labels: map[string]string{TestLabel: labelValue(f.T.Name())},
+	}}
+	if _, err := f.Kube.CoreV1().Namespaces().Create(f.Ctx, ns, metav1.CreateOptions{}); err != nil {
+		f.T.Fatalf("create namespace %s: %v", g.Namespace, err)
+	}
+	g.waitForDefaultServiceAccount()
+	f.T.Cleanup(func() {
+		if f.T.Failed() {
+			g.dump()
+		}
+		_ = f.Kube.CoreV1().Namespaces().Delete(context.Background(), g.Namespace, metav1.DeleteOptions{})
+	})
+	return &g
+}
+
+// instanceID is $SLUICE_E2E_INSTANCE, or a fresh random id.
+func instanceID() string {
+	if id := os.Getenv("SLUICE_E2E_INSTANCE"); id != "" {
+		return id
+	}
+	return "e2e-" + utilrand.String(6)
 }

@@ -15,8 +15,13 @@ import (
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
-// HashLabel is the label sluice puts on ReplicaSets and injects into Service selectors.
-const HashLabel = "sluice.dev/pod-template-hash"
+// Labels sluice uses.
+const (
+	// HashLabel is sluice's pod-template-hash label.
+	HashLabel = "sluice.dev/pod-template-hash"
+	// InstanceLabel scopes objects to a controller instance.
+	InstanceLabel = "sluice.dev/instance-id"
+)
 
 // Rollout reads a Rollout.
 func (f *Framework) Rollout(name string) *v1alpha1.Rollout {

@@ -41,6 +41,9 @@ type AnalysisRunStatus struct {
 	// StartedAt is when the run started measuring.
 	// +optional
 	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// CompletedAt is when the run reached a completed phase; ttlStrategy counts from it.
+	// +optional
+	CompletedAt *metav1.Time `json:"completedAt,omitempty"`
 	// MetricResults are the measurements and counts per metric.
 	// +listType=map
 	// +listMapKey=name

@@ -163,6 +163,10 @@ func (in *AnalysisRunStatus) DeepCopyInto(out *AnalysisRunStatus) {
 		in, out := &in.StartedAt, &out.StartedAt
 		*out = (*in).DeepCopy()
 	}
+	if in.CompletedAt != nil {
+		in, out := &in.CompletedAt, &out.CompletedAt
+		*out = (*in).DeepCopy()
+	}
 	if in.MetricResults != nil {
 		in, out := &in.MetricResults, &out.MetricResults
 		*out = make([]MetricResult, len(*in))

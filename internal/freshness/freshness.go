@@ -1,4 +1,6 @@
-package rollout
+// Package freshness keeps controllers from acting on informer caches older than
+// their own last write.
+package freshness
 
 import (
 	"sync"
@@ -7,19 +9,21 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// freshness remembers, per object, the resourceVersion this controller last
+// Tracker remembers, per object, the resourceVersion this controller last
 // overwrote, so a sync never acts on a cached copy older than its own last write
 // (DESIGN §2). Informer caches lag writes by milliseconds; acting on the old copy
-// would, for example, re-enter a pause step the previous sync already recorded.
-type freshness struct {
+// would, for example, re-enter a pause step the previous sync already recorded,
+// or take a measurement the previous sync already took.
+type Tracker struct {
 	mu       sync.Mutex
 	replaced map[types.UID]string
 }
 
-func newFreshness() *freshness { return &freshness{replaced: map[types.UID]string{}} }
+// New returns an empty Tracker.
+func New() *Tracker { return &Tracker{replaced: map[types.UID]string{}} }
 
-// wrote records that before was replaced by a write.
-func (f *freshness) wrote(before, after metav1.Object) {
+// Wrote records that before was replaced by a write.
+func (f *Tracker) Wrote(before, after metav1.Object) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if before.GetResourceVersion() != after.GetResourceVersion() {
@@ -27,9 +31,9 @@ func (f *freshness) wrote(before, after metav1.Object) {
 	}
 }
 
-// stale reports whether a cached object is the version this controller already
+// Stale reports whether a cached object is the version this controller already
 // replaced. Once the cache has moved on, the record is dropped.
-func (f *freshness) stale(obj metav1.Object) bool {
+func (f *Tracker) Stale(obj metav1.Object) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	rv, ok := f.replaced[obj.GetUID()]
@@ -43,8 +47,8 @@ func (f *freshness) stale(obj metav1.Object) bool {
 	return false
 }
 
-// forget drops the records of a deleted object.
-func (f *freshness) forget(uid types.UID) {
+// Forget drops the records of a deleted object.
+func (f *Tracker) Forget(uid types.UID) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.replaced, uid)

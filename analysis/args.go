@@ -1,0 +1,83 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// secretGetter reads a Secret; the controller passes the API client (sluice
+// reads Secrets by name only, with `get`, and never caches them).
+type secretGetter func(ctx context.Context, namespace, name string) (*corev1.Secret, error)
+
+// resolveArgs returns the value of every argument of a run, and separately the
+// values that came from Secrets so messages can hide them. A run that leaves an
+// argument without a value cannot start: "argument X was not supplied".
+func resolveArgs(ctx context.Context, run *v1alpha1.AnalysisRun, getSecret secretGetter) (values map[string]string, secrets []string, err error) {
+	values = make(map[string]string, len(run.Spec.Args))
+	for _, a := range run.Spec.Args {
+		switch {
+		case a.Value != nil:
+			values[a.Name] = *a.Value
+		case a.ValueFrom != nil && a.ValueFrom.SecretKeyRef != nil:
+			v, err := secretValue(ctx, run.Namespace, a.Name, *a.ValueFrom.SecretKeyRef, getSecret)
+			if err != nil {
+				return nil, nil, err
+			}
+			values[a.Name] = v
+			if v != "" {
+				secrets = append(secrets, v)
+			}
+		case a.ValueFrom != nil && a.ValueFrom.FieldRef != nil:
+			return nil, nil, fmt.Errorf("argument %q: fieldRef %q is resolved only in runs a Rollout creates", a.Name, a.ValueFrom.FieldRef.FieldPath)
+		default:
+			return nil, nil, fmt.Errorf("argument %q was not supplied", a.Name)
+		}
+	}
+	return values, secrets, nil
+}
+
+func secretValue(ctx context.Context, namespace, arg string, ref v1alpha1.SecretKeyRef, getSecret secretGetter) (string, error) {
+	secret, err := getSecret(ctx, namespace, ref.Name)
+	if apierrors.IsNotFound(err) {
+		return "", fmt.Errorf("argument %q: Secret %q not found", arg, ref.Name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("argument %q: read Secret %q: %w", arg, ref.Name, err)
+	}
+	v, ok := secret.Data[ref.Key]
+	if !ok {
+		return "", fmt.Errorf("argument %q: Secret %q has no key %q", arg, ref.Name, ref.Key)
+	}
+	return string(v), nil
+}
+
+// redactedValue replaces secret values in text shown to people.
+const redactedValue = "*****"
+
+// redact hides every secret value in s. Status, events and logs only ever get
+// text that went through it.
+func redact(s string, secrets []string) string {
+	for _, v := range secrets {
+		s = strings.ReplaceAll(s, v, redactedValue)
+	}
+	return s
+}
+
+// redactMap redacts every value of a map (measurement metadata such as a
+// resolved query that used a secret argument).
+func redactMap(m map[string]string, secrets []string) map[string]string {
+	if len(secrets) == 0 || m == nil {
+		return m
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = redact(v, secrets)
+	}
+	return out
+}
