@@ -75,6 +75,7 @@ func newRootCommand(o *options) *cobra.Command {
 		newPlanCommand(o),
 		newCreateCommand(o),
 		newTerminateCommand(o),
+		newLintCommand(),
 		newConvertCommand(),
 		newVersionCommand(),
 		newCompletionCommand(),

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/sluice-dev/sluice/analysis/evaluate"
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// checkTemplateSpec checks the metrics and arguments of an AnalysisTemplate,
+// ClusterAnalysisTemplate or (isRun) AnalysisRun: what the analysis controller
+// would only find when the run starts.
+func (l *linter) checkTemplateSpec(obj *lintObject, spec *v1alpha1.AnalysisTemplateSpec, isRun bool) {
+	args := map[string]*string{} // declared args and their literal values
+	for i, arg := range spec.Args {
+		args[arg.Name] = arg.Value
+		if isRun && arg.Value == nil && arg.ValueFrom == nil {
+			l.errorf(obj, fmt.Sprintf("spec.args[%d]", i), "argument %q has no value: the run would end in Error (argument %s was not supplied)", arg.Name, arg.Name)
+		}
+	}
+	metrics := map[string]bool{"*": true}
+	for i := range spec.Metrics {
+		metrics[spec.Metrics[i].Name] = true
+		l.checkMetric(obj, fmt.Sprintf("spec.metrics[%d]", i), &spec.Metrics[i], args)
+	}
+	names := slices.Sorted(maps.Keys(metrics))[1:] // without "*"
+	for i, d := range spec.DryRun {
+		if !metrics[d.MetricName] {
+			l.warnf(obj, fmt.Sprintf("spec.dryRun[%d].metricName", i), "%q names no metric (the metrics are %s; * means all)", d.MetricName, strings.Join(names, ", "))
+		}
+	}
+	for i, r := range spec.MeasurementRetention {
+		if !metrics[r.MetricName] {
+			l.warnf(obj, fmt.Sprintf("spec.measurementRetention[%d].metricName", i), "%q names no metric (the metrics are %s; * means all)", r.MetricName, strings.Join(names, ", "))
+		}
+	}
+}
+
+// checkMetric checks one metric: every {{args.NAME}} it uses is declared, its
+// conditions compile, its counts are numbers, and its provider is usable.
+func (l *linter) checkMetric(obj *lintObject, at string, m *v1alpha1.Metric, args map[string]*string) {
+	walkStrings(valueAt(obj.raw, at), at, func(path, s string) {
+		for _, name := range argReferences(s) {
+			if _, ok := args[name]; !ok {
+				l.errorf(obj, path, "uses {{args.%s}}, but spec.args declares no argument %q", name, name)
+			}
+		}
+	})
+	l.checkConditions(obj, at, m, args)
+	l.checkCounts(obj, at, m)
+	if web := m.Provider.Web; web != nil && web.Body != "" && len(web.JSONBody) > 0 {
+		l.errorf(obj, at+".provider.web", "body and jsonBody are both set; set one of them")
+	}
+	if job := m.Provider.Job; job != nil {
+		l.checkJob(obj, at+".provider.job.spec.template", &job.Spec.Template)
+	}
+}
+
+// checkConditions compiles the success and failure conditions with the analysis
+// controller's own compiler, after substituting args as it does when a run
+// starts. An argument without a value in the template (the caller passes it) is
+// taken as 0; a condition that only fails to compile because of that guess is a
+// warning, not an error.
+func (l *linter) checkConditions(obj *lintObject, at string, m *v1alpha1.Metric, args map[string]*string) {
+	for _, c := range []struct{ field, source string }{
+		{"successCondition", m.SuccessCondition}, {"failureCondition", m.FailureCondition},
+	} {
+		resolved, guessed := substituteArgs(c.source, args)
+		var err error
+		if c.field == "successCondition" {
+			_, err = evaluate.Compile(m.Name, resolved, "")
+		} else {
+			_, err = evaluate.Compile(m.Name, "", resolved)
+		}
+		if err == nil {
+			continue
+		}
+		// evaluate's message names the metric and field; the path says both.
+		msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("metric %q: %s ", m.Name, c.field))
+		switch {
+		case len(guessed) > 0:
+			l.warnf(obj, at+"."+c.field, "%s (after substituting args, with %s taken as 0 since the template gives no value)", msg, andList(guessed))
+		case resolved != c.source:
+			l.errorf(obj, at+"."+c.field, "%s (after substituting args)", msg)
+		default:
+			l.errorf(obj, at+"."+c.field, "%s", msg)
+		}
+	}
+}
+
+// substituteArgs puts the values of args into s, as the analysis controller
+// does, and returns the names of the args without a value, which become 0.
+func substituteArgs(s string, args map[string]*string) (string, []string) {
+	var guessed []string
+	out := argRefRE.ReplaceAllStringFunc(s, func(ref string) string {
+		name := argRefRE.FindStringSubmatch(ref)[1]
+		if v := args[name]; v != nil {
+			return *v
+		}
+		if !slices.Contains(guessed, name) {
+			guessed = append(guessed, name)
+		}
+		return "0"
+	})
+	return out, guessed
+}
+
+// checkCounts checks count and the limits: integers (or {{args.NAME}}, resolved
+// when the run starts), and limits of -1 (disabled) or more.
+func (l *linter) checkCounts(obj *lintObject, at string, m *v1alpha1.Metric) {
+	for _, c := range []struct {
+		field string
+		value *intstr.IntOrString
+		limit bool
+	}{
+		{"count", m.Count, false}, {"failureLimit", m.FailureLimit, true},
+		{"inconclusiveLimit", m.InconclusiveLimit, true}, {"consecutiveErrorLimit", m.ConsecutiveErrorLimit, true},
+	} {
+		v := c.value
+		switch {
+		case v == nil:
+		case v.Type == intstr.String && !isIntOrArg(v.StrVal):
+			l.errorf(obj, at+"."+c.field, "%q is not an integer or an {{args.NAME}} reference", v.StrVal)
+		case c.limit && v.Type == intstr.Int && v.IntVal < -1:
+			l.errorf(obj, at+"."+c.field, "must be -1 (no limit) or more, got %d", v.IntVal)
+		case !c.limit && v.Type == intstr.Int && v.IntVal < 0:
+			l.errorf(obj, at+"."+c.field, "must not be negative, got %d", v.IntVal)
+		}
+	}
+}
+
+// checkJob checks the pod template of a job metric: the Job API only accepts
+// pods that do not restart Always, which is the pod default.
+func (l *linter) checkJob(obj *lintObject, at string, t *corev1.PodTemplateSpec) {
+	l.checkPodTemplate(obj, at, t)
+	switch t.Spec.RestartPolicy {
+	case corev1.RestartPolicyNever, corev1.RestartPolicyOnFailure:
+	case "":
+		l.errorf(obj, at+".spec.restartPolicy", "required field is missing: a Job's pods need restartPolicy Never or OnFailure")
+	default:
+		l.errorf(obj, at+".spec.restartPolicy", "%q is not allowed for a Job's pods; use Never or OnFailure", t.Spec.RestartPolicy)
+	}
+}
+
+var (
+	argRefRE  = regexp.MustCompile(`\{\{\s*args\.([^\s}]+)\s*\}\}`)
+	onlyArgRE = regexp.MustCompile(`^\{\{\s*args\.[^\s}]+\s*\}\}$`)
+)
+
+// argReferences returns the NAMEs of the {{args.NAME}} in s.
+func argReferences(s string) []string {
+	var names []string
+	for _, m := range argRefRE.FindAllStringSubmatch(s, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// isIntOrArg reports whether an int-or-string count is an integer or an
+// argument reference that becomes one when the run starts.
+func isIntOrArg(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil || onlyArgRE.MatchString(s)
+}
+
+// walkStrings calls fn with every string below v and its path.
+func walkStrings(v any, at string, fn func(path, s string)) {
+	switch c := v.(type) {
+	case string:
+		fn(at, c)
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(c)) {
+			walkStrings(c[k], joinPath(at, k), fn)
+		}
+	case []any:
+		for i, item := range c {
+			walkStrings(item, fmt.Sprintf("%s[%d]", at, i), fn)
+		}
+	}
+}
