@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
@@ -60,8 +61,12 @@ type Config struct {
 	AnalysisRuns             sluiceinformers.AnalysisRunInformer
 	AnalysisTemplates        sluiceinformers.AnalysisTemplateInformer
 	ClusterAnalysisTemplates sluiceinformers.ClusterAnalysisTemplateInformer
-	Recorder                 record.EventRecorder
-	Clock                    clock.Clock
+	// Dynamic writes routing objects; Routing serves their caches. Both may be
+	// nil (no traffic routing: Rollouts that use it are InvalidSpec).
+	Dynamic  dynamic.Interface
+	Routing  RoutingSources
+	Recorder record.EventRecorder
+	Clock    clock.Clock
 }
 
 // Controller reconciles Rollouts.
@@ -77,6 +82,8 @@ type Controller struct {
 	runIndex              cache.Indexer
 	templateLister        sluicelisters.AnalysisTemplateLister
 	clusterTemplateLister sluicelisters.ClusterAnalysisTemplateLister
+	dynamic               dynamic.Interface
+	routing               RoutingSources
 	recorder              record.EventRecorder
 	clock                 clock.Clock
 	queue                 workqueue.TypedRateLimitingInterface[cache.ObjectName]
@@ -97,6 +104,8 @@ func NewController(cfg Config) (*Controller, error) {
 		rsLister:      cfg.ReplicaSets.Lister(),
 		serviceLister: cfg.Services.Lister(),
 		recorder:      countingRecorder{cfg.Recorder},
+		dynamic:       cfg.Dynamic,
+		routing:       cfg.Routing,
 		clock:         cfg.Clock,
 		freshness:     freshness.New(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
@@ -123,12 +132,15 @@ func NewController(cfg Config) (*Controller, error) {
 			return nil, err
 		}
 	}
+	if cfg.Routing != nil {
+		cfg.Routing.OnChange(c.enqueueRoutingUsers)
+	}
 	if cfg.AnalysisRuns != nil {
 		if err := c.watchAnalysis(cfg); err != nil {
 			return nil, err
 		}
 	}
-	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout, workloadIndex: workloadOfRollout, templateIndex: templatesOfRollout}); err != nil {
+	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout, workloadIndex: workloadOfRollout, templateIndex: templatesOfRollout, routingIndex: routingObjectsOfRollout}); err != nil {
 		return nil, fmt.Errorf("add Rollout service index: %w", err)
 	}
 	if _, err := cfg.Rollouts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{

@@ -89,6 +89,11 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		return 0, err
 	}
 	st := p.Status
+	if p.Traffic != nil {
+		if err := c.applyTraffic(ctx, ro, *p.Traffic, &st); err != nil {
+			return 0, err
+		}
+	}
 	if err := c.reconcileAnalyses(ctx, ro, p, &st, newRS, runs, current, spent); err != nil {
 		return 0, err
 	}

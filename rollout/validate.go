@@ -14,15 +14,15 @@ func (c *Controller) invalidSpec(ro *v1alpha1.Rollout) string {
 	if problems := validation.Rollout(ro); len(problems) > 0 {
 		return problems[0].String()
 	}
-	if problems := validation.Unsupported(ro); len(problems) > 0 {
-		return problems[0].String()
-	}
 	if ro.Spec.WorkloadRef != nil {
 		if msg := c.invalidWorkload(ro); msg != "" {
 			return msg
 		}
 	}
 	if msg := c.missingService(ro); msg != "" {
+		return msg
+	}
+	if msg := c.missingRoutingObject(ro); msg != "" {
 		return msg
 	}
 	return c.missingTemplate(ro)

@@ -48,9 +48,6 @@ func (l *linter) checkRollout(obj *lintObject, ro *v1alpha1.Rollout) {
 	for _, p := range specvalidation.Rollout(ro) {
 		l.errorf(obj, p.Field, "%s", p.Message)
 	}
-	for _, p := range specvalidation.Unsupported(ro) {
-		l.warnf(obj, p.Field, "%s (the controller reports the Rollout as InvalidSpec)", p.Message)
-	}
 	if valueAt(obj.raw, "spec.template") != nil && ro.Spec.WorkloadRef == nil {
 		l.checkPodTemplate(obj, "spec.template", &ro.Spec.Template)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -39,6 +40,11 @@ func newClients(o Options) (*clients, error) {
 	}
 	if cs.metadata, err = metadata.NewForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("build metadata client: %w", err)
+	}
+	// Routing objects (VirtualService, DestinationRule, HTTPRoute) are read and
+	// written as unstructured JSON, so fields sluice does not know survive.
+	if cs.dynamic, err = dynamic.NewForConfig(cfg); err != nil {
+		return nil, fmt.Errorf("build dynamic client: %w", err)
 	}
 	if o.LeaderElect {
 		leCfg := rest.CopyConfig(kubeCfg)

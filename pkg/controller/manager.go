@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	kubescheme "k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -56,9 +57,11 @@ func Run(ctx context.Context, o Options) error {
 
 // manager owns everything the controllers share.
 type manager struct {
-	opts        Options
-	clients     *clients
-	informers   *informers
+	opts      Options
+	clients   *clients
+	informers *informers
+	// routing watches the traffic routers' objects once their CRDs exist.
+	routing     *routingInformers
 	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
 	health      *health
@@ -78,6 +81,7 @@ func newManager(o Options, cs *clients) (*manager, error) {
 		opts:        o,
 		clients:     cs,
 		informers:   newInformers(o, cs),
+		routing:     newRoutingInformers(cs.dynamic, cs.sluice.Discovery(), o.Namespace),
 		broadcaster: record.NewBroadcaster(),
 		health:      newHealth(o.LeaderElect),
 	}
@@ -105,6 +109,8 @@ func (m *manager) addControllers() error {
 		AnalysisRuns:             m.informers.sluice.Sluice().V1alpha1().AnalysisRuns(),
 		AnalysisTemplates:        m.informers.unfilteredSluice.Sluice().V1alpha1().AnalysisTemplates(),
 		ClusterAnalysisTemplates: m.clusterTemplates(),
+		Dynamic:                  m.clients.dynamic,
+		Routing:                  m.routing,
 		Recorder:                 m.recorder,
 		Clock:                    clock.RealClock{},
 	})
@@ -184,6 +190,9 @@ func (m *manager) run(ctx context.Context) error {
 	defer m.broadcaster.Shutdown()
 
 	m.informers.start(ctx)
+	routingDone := make(chan struct{})
+	go func() { defer close(routingDone); m.routing.run(ctx) }()
+	defer func() { <-routingDone }()
 	defer m.informers.shutdown()
 	go func() {
 		if m.informers.waitForSync(ctx) {
@@ -282,6 +291,8 @@ type clients struct {
 	// metadata reads objects as PartialObjectMetadata (pods: names, labels,
 	// timestamps — not their specs).
 	metadata metadata.Interface
+	// dynamic reads and writes the traffic routers' objects.
+	dynamic dynamic.Interface
 	// leaderElection has its own rate limiter and a short timeout so that lease
 	// renewals never queue behind controller traffic. Nil without leader election.
 	leaderElection kubernetes.Interface

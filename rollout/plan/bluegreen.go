@@ -57,17 +57,8 @@ func (p *planner) blueGreenAborted() {
 	p.status.BlueGreen.ScaleUpPreviewCheckPoint = false
 	// The preview pods go abortScaleDownDelaySeconds after the abort (0 keeps
 	// them); the deadline derives from status.abortedAt, so it survives restarts.
-	targets := map[string]int32{s.Name: p.replicaCount()}
 	delay := time.Duration(ptrOr(p.blueGreen.AbortScaleDownDelaySeconds, v1alpha1.DefaultAbortScaleDownDelaySeconds)) * time.Second
-	if end := p.status.AbortedAt.Add(delay); delay > 0 && !p.in.Now.Before(end) {
-		targets[n.Name] = 0
-	} else if delay > 0 {
-		targets[n.Name] = n.Replicas
-		p.requeueAfter(end.Sub(p.in.Now))
-	} else {
-		targets[n.Name] = n.Replicas
-	}
-	p.setBlueGreenReplicas(targets)
+	p.setBlueGreenReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: p.afterAbortDelay(n, delay)})
 	p.pointBlueGreenServices(s, s)
 }
 

@@ -129,12 +129,21 @@ func (p *planner) steady() {
 	p.status.PromoteFull = false
 	p.status.Abort = false
 	p.status.AbortedAt = nil
-	p.scaleTo(map[string]int32{n.Name: p.replicaCount()}, 0)
+	if p.routed() {
+		p.setRoutedReplicas(map[string]int32{n.Name: p.replicaCount()})
+		p.setTraffic(0, n, n, false)
+	} else {
+		p.scaleTo(map[string]int32{n.Name: p.replicaCount()}, 0)
+	}
 	p.pointServicesAt(n, n)
 }
 
 // aborted returns to the stable ReplicaSet at full size.
 func (p *planner) aborted() {
+	if p.routed() {
+		p.routedAborted()
+		return
+	}
 	s, n := p.in.Stable, p.in.New
 	if p.status.AbortedAt == nil {
 		now := metav1.NewTime(p.in.Now)
@@ -193,8 +202,9 @@ func (p *planner) runStep(step v1alpha1.CanaryStep) bool {
 		p.holdWeight(p.currentWeight())
 		return p.analysisStep(p.stepIndex())
 	default:
-		// setCanaryScale, setHeaderRoute and setMirrorRoute only act with a traffic
-		// router; without one they complete at once.
+		// setCanaryScale, setHeaderRoute and setMirrorRoute complete at once; with
+		// a router the weight hold of the next steps carries their effect (see
+		// routedCanarySize and activeRoutes), without one they do nothing.
 		return true
 	}
 }
@@ -220,6 +230,9 @@ func (p *planner) currentWeight() int32 {
 // holdWeight plans the replica split for a weight and reports whether the
 // ReplicaSets have reached it.
 func (p *planner) holdWeight(weight int32) bool {
+	if p.routed() {
+		return p.routedHoldWeight(weight)
+	}
 	s, n := p.in.Stable, p.in.New
 	canary, stable, floorSurge := p.weightSplit(weight)
 	p.scaleTo(map[string]int32{n.Name: canary, s.Name: stable}, floorSurge)
@@ -255,6 +268,10 @@ func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 // it once it can carry the load, and makes it stable once the switch shows in the
 // EndpointSlices. Only then may the old stable ReplicaSet go (SPEC §2.7 rule 2).
 func (p *planner) promoting() {
+	if p.routed() {
+		p.routedPromoting()
+		return
+	}
 	s, n := p.in.Stable, p.in.New
 	total := p.replicaCount()
 	_, unavailable := surgeAndUnavailable(total, p.canary.MaxSurge, p.canary.MaxUnavailable)

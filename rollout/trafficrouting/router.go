@@ -1,63 +1,40 @@
 // Package trafficrouting is the seam between the canary strategy and the traffic
-// routers (Istio, Gateway API). The canary code talks to a Router only; each
-// router lives in its own package and changes only what it owns in the objects it
-// edits.
-//
-// This version of sluice ships the interface; the Istio and Gateway API routers
-// arrive with the traffic routing issue. Until then a Rollout with trafficRouting
-// is reported as InvalidSpec rather than run without its router.
+// routers (Istio in istio/, Gateway API in gatewayapi/). Planning decides the
+// State the routing objects must carry; a Router makes them carry it, changing
+// only what sluice owns in them.
 package trafficrouting
 
-import "context"
+import (
+	"context"
 
-// Weights are the traffic shares of a routed canary. Canary and Stable are always
-// within 0..100 and sum to 100 (SPEC §2.7 rule 4).
-type Weights struct {
-	Canary, Stable int32
-	// CanaryHash and StableHash are the ReplicaSets behind each side, for routers
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// State is the traffic a routed canary must have now.
+type State struct {
+	// CanaryWeight is the canary's share, 0..100; the stable side gets the rest,
+	// so the two always sum to 100 (SPEC §2.7 rule 4).
+	CanaryWeight int32
+	// StableHash and CanaryHash are the ReplicaSets behind each side, for routers
 	// that split by DestinationRule subset.
-	CanaryHash, StableHash string
+	StableHash, CanaryHash string
+	// HeaderRoutes and MirrorRoutes are the managed routes active now, in
+	// managedRoutes order; any other route sluice added earlier is removed.
+	HeaderRoutes []v1alpha1.SetHeaderRoute
+	MirrorRoutes []v1alpha1.SetMirrorRoute
 }
 
-// HeaderRoute sends requests matching all headers to the canary.
-type HeaderRoute struct {
-	Name    string
-	Headers []HeaderMatch
-}
+// StableWeight is the stable side's share.
+func (s State) StableWeight() int32 { return 100 - s.CanaryWeight }
 
-// HeaderMatch is one header condition: exactly one of Exact, Prefix, Regex.
-type HeaderMatch struct {
-	Name                 string
-	Exact, Prefix, Regex string
-}
-
-// MirrorRoute copies a share of matching requests to the canary.
-type MirrorRoute struct {
-	Name       string
-	Percentage int32
-	// Matches are alternatives; a request matching any one is mirrored.
-	Matches []RequestMatch
-}
-
-// RequestMatch is one set of request conditions, all of which must hold.
-type RequestMatch struct {
-	Method, Path *HeaderMatch
-	Headers      []HeaderMatch
-}
-
-// Router moves traffic for one Rollout. Every method is idempotent: the canary
-// code calls them on every reconcile with the desired state.
+// Router makes the routing objects of one Rollout carry a State.
 type Router interface {
-	// SetWeights moves traffic. It must not touch routes it does not own.
-	SetWeights(ctx context.Context, w Weights) error
-	// Verify reports whether the last weights took effect (the router accepted
-	// them), so a step only completes once traffic really moved.
-	Verify(ctx context.Context, w Weights) (bool, error)
-	// SetHeaderRoute adds or replaces a managed header route; RemoveManagedRoutes
-	// drops every route the Rollout added (at the end of a rollout and on abort).
-	SetHeaderRoute(ctx context.Context, r HeaderRoute) error
-	// SetMirrorRoute adds or replaces a managed mirror route.
-	SetMirrorRoute(ctx context.Context, r MirrorRoute) error
-	// RemoveManagedRoutes removes every header and mirror route the Rollout added.
-	RemoveManagedRoutes(ctx context.Context) error
+	// Apply writes what differs from s (nothing when the objects already carry
+	// it) and returns nil once the API server accepted it: the step may then
+	// complete. Everything sluice does not own in the objects stays as it was.
+	Apply(ctx context.Context, s State) error
 }
+
+// ManagedByAnnotation marks the objects a Rollout routes traffic through, with
+// the Rollout's name as value.
+const ManagedByAnnotation = "sluice.dev/managed-by"

@@ -56,18 +56,24 @@ func Rollout(ro *v1alpha1.Rollout) []Problem {
 			fmt.Sprintf("activeService and previewService are both %q; they must be different Services", bg.ActiveService)})
 	}
 	if c := s.Strategy.Canary; c != nil {
+		add(routingServices(c))
 		out = append(out, pauseDurations(c)...)
 		out = append(out, unmanagedRoutes(c)...)
 	}
 	return out
 }
 
-// Unsupported returns the features a Rollout uses that this controller version
-// does not run yet. The controller refuses them as InvalidSpec rather than run a
-// Rollout without them; lint warns, since the spec itself is valid.
-func Unsupported(ro *v1alpha1.Rollout) []Problem {
-	if c := ro.Spec.Strategy.Canary; c != nil && c.TrafficRouting != nil {
-		return []Problem{{"spec.strategy.canary.trafficRouting", "traffic routing is not supported by this controller version yet"}}
+// routingServices checks that a routed canary names two different Services: the
+// router splits traffic between them (SPEC §2.2).
+func routingServices(c *v1alpha1.CanaryStrategy) *Problem {
+	switch {
+	case c.TrafficRouting == nil:
+		return nil
+	case c.StableService == "" || c.CanaryService == "":
+		return &Problem{"spec.strategy.canary", "trafficRouting needs both stableService and canaryService: the router splits traffic between them"}
+	case c.StableService == c.CanaryService:
+		return &Problem{"spec.strategy.canary.canaryService",
+			fmt.Sprintf("stableService and canaryService are both %q; they must be different Services", c.StableService)}
 	}
 	return nil
 }

@@ -65,6 +65,7 @@ func TestRollout(t *testing.T) {
 		}, []string{`spec.strategy.canary.steps[1].pause.duration: invalid pause duration "soon": use seconds ("30" or 30) or a number with s, m or h ("5m")`}},
 		{"header route not managed", func(ro *v1alpha1.Rollout) {
 			ro.Spec.Strategy.Canary.TrafficRouting = &v1alpha1.RolloutTrafficRouting{ManagedRoutes: []v1alpha1.MangedRoutes{{Name: "beta"}}}
+			ro.Spec.Strategy.Canary.StableService, ro.Spec.Strategy.Canary.CanaryService = "web-stable", "web-canary"
 			ro.Spec.Strategy.Canary.Steps = []v1alpha1.CanaryStep{
 				{SetHeaderRoute: &v1alpha1.SetHeaderRoute{Name: "beta"}},
 				{SetMirrorRoute: &v1alpha1.SetMirrorRoute{Name: "shadow"}},
@@ -86,15 +87,22 @@ func TestRollout(t *testing.T) {
 	}
 }
 
-func TestUnsupported(t *testing.T) {
-	if p := Unsupported(rollout(nil)); p != nil {
-		t.Errorf("plain canary: %v", p)
+func TestRoutedCanaryNeedsTwoServices(t *testing.T) {
+	routed := func(stable, canary string) *v1alpha1.Rollout {
+		return rollout(func(ro *v1alpha1.Rollout) {
+			c := ro.Spec.Strategy.Canary
+			c.TrafficRouting = &v1alpha1.RolloutTrafficRouting{GatewayAPI: &v1alpha1.GatewayAPITrafficRouting{HTTPRoute: "r"}}
+			c.StableService, c.CanaryService = stable, canary
+		})
 	}
-	routed := rollout(func(ro *v1alpha1.Rollout) {
-		ro.Spec.Strategy.Canary.TrafficRouting = &v1alpha1.RolloutTrafficRouting{GatewayAPI: &v1alpha1.GatewayAPITrafficRouting{HTTPRoute: "r"}}
-	})
-	if p := Unsupported(routed); len(p) != 1 || p[0].Field != "spec.strategy.canary.trafficRouting" {
-		t.Errorf("routed canary: %v", p)
+	if p := Rollout(routed("a", "b")); len(p) != 0 {
+		t.Errorf("routed canary with two Services: %v", p)
+	}
+	if p := Rollout(routed("a", "")); len(p) != 1 || p[0].Field != "spec.strategy.canary" {
+		t.Errorf("routed canary without a canary Service: %v", p)
+	}
+	if p := Rollout(routed("a", "a")); len(p) != 1 || p[0].Field != "spec.strategy.canary.canaryService" {
+		t.Errorf("routed canary with one Service twice: %v", p)
 	}
 }
 

@@ -1,0 +1,223 @@
+package plan
+
+import (
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+	"github.com/sluice-dev/sluice/rollout/trafficrouting"
+)
+
+// A routed canary (spec.strategy.canary.trafficRouting) splits traffic by weight
+// in a router, not by replica ratio. Its ReplicaSets are sized for the traffic:
+// the canary gets ceil(replicas × weight / 100) pods, the stable side stays at
+// full size (or its share, with dynamicStableScale). The weight the router
+// accepted last is status.canary.weights: a step completes only once that is the
+// step's weight, and traffic only moves toward pods that are available.
+
+// routed reports whether the canary has a traffic router.
+func (p *planner) routed() bool { return p.canary != nil && p.canary.TrafficRouting != nil }
+
+// applied is the traffic the router last accepted (status.canary.weights), or
+// zero weight on the stable ReplicaSet when none was recorded.
+func (p *planner) applied() (weight int32, stableHash string) {
+	w := p.in.Rollout.Status.Canary.Weights
+	if w == nil || w.Verified == nil || !*w.Verified {
+		return 0, ""
+	}
+	return w.Canary.Weight, w.Stable.PodTemplateHash
+}
+
+// setTraffic asks the router for a weight and records the managed routes the
+// completed steps set. Routes exist only while stepping.
+func (p *planner) setTraffic(weight int32, stable, canary *ReplicaSet, withRoutes bool) {
+	t := &trafficrouting.State{CanaryWeight: weight, StableHash: stable.Hash, CanaryHash: canary.Hash}
+	if withRoutes {
+		t.HeaderRoutes, t.MirrorRoutes = p.activeRoutes()
+	}
+	p.plan.Traffic = t
+}
+
+// trafficSettled reports whether the router carries exactly weight, with the
+// stable subset on stableHash.
+func (p *planner) trafficSettled(weight int32, stableHash string) bool {
+	w, h := p.applied()
+	return w == weight && (h == stableHash || h == "")
+}
+
+// routedHoldWeight sizes both sides for a weight and moves traffic once the
+// canary can take it. A lower weight moves traffic first and shrinks the canary
+// after; a higher one grows the canary first.
+func (p *planner) routedHoldWeight(weight int32) bool {
+	s, n := p.in.Stable, p.in.New
+	applied, _ := p.applied()
+	canary := p.routedCanarySize(max(weight, applied))
+	stable := p.routedStableSize(min(weight, applied))
+	p.setRoutedReplicas(map[string]int32{n.Name: canary, s.Name: stable})
+
+	next := applied
+	if weight < applied || n.Available >= p.routedCanarySize(weight) && (weight == 0 || n.Available > 0) {
+		next = weight
+	}
+	p.setTraffic(next, s, n, true)
+	canaryTarget := n
+	if n.Available == 0 {
+		canaryTarget = s
+	}
+	p.pointServicesAt(s, canaryTarget)
+	if !p.trafficSettled(weight, s.Hash) {
+		return false
+	}
+	// With the traffic moved, the sides shrink to the step's own sizes.
+	canary, stable = p.routedCanarySize(weight), p.routedStableSize(weight)
+	p.setRoutedReplicas(map[string]int32{n.Name: canary, s.Name: stable})
+	return p.reached(n, canary) && p.reached(s, stable) && p.othersGone()
+}
+
+// routedCanarySize is the canary's pod count at a weight: the latest
+// setCanaryScale of the completed steps decides when there is one, else the
+// weight does; minPodsPerReplicaSet raises any non-zero share.
+func (p *planner) routedCanarySize(weight int32) int32 {
+	total := p.replicaCount()
+	size := routedCanaryReplicas(total, weight)
+	if scale := p.canaryScale(); scale != nil && !scale.MatchTrafficWeight {
+		switch {
+		case scale.Replicas != nil:
+			size = min(*scale.Replicas, total)
+		case scale.Weight != nil:
+			size = routedCanaryReplicas(total, *scale.Weight)
+		}
+		return size
+	}
+	return p.atLeastMinPods(size, weight > 0)
+}
+
+// routedStableSize is the stable side's pod count while the canary has weight:
+// all replicas, or with dynamicStableScale its share of them.
+func (p *planner) routedStableSize(canaryWeight int32) int32 {
+	total := p.replicaCount()
+	if !p.canary.DynamicStableScale {
+		return total
+	}
+	return p.atLeastMinPods(routedCanaryReplicas(total, 100-canaryWeight), canaryWeight < 100)
+}
+
+func (p *planner) atLeastMinPods(size int32, hasShare bool) int32 {
+	if m := p.canary.MinPodsPerReplicaSet; m != nil && hasShare {
+		return max(size, min(*m, p.replicaCount()))
+	}
+	return size
+}
+
+// canaryScale is the setCanaryScale in force: the latest among the completed
+// steps (and the current one).
+func (p *planner) canaryScale() *v1alpha1.SetCanaryScale {
+	steps := p.canary.Steps
+	for i := min(int(p.stepIndex()), len(steps)-1); i >= 0; i-- {
+		if s := steps[i].SetCanaryScale; s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// activeRoutes are the header and mirror routes the completed steps set, in
+// managedRoutes order; a step with no match removes its route.
+func (p *planner) activeRoutes() (headers []v1alpha1.SetHeaderRoute, mirrors []v1alpha1.SetMirrorRoute) {
+	header := map[string]v1alpha1.SetHeaderRoute{}
+	mirror := map[string]v1alpha1.SetMirrorRoute{}
+	for _, step := range p.canary.Steps[:min(int(p.stepIndex()), len(p.canary.Steps))] {
+		if h := step.SetHeaderRoute; h != nil {
+			delete(header, h.Name)
+			if len(h.Match) > 0 {
+				header[h.Name] = *h
+			}
+		}
+		if m := step.SetMirrorRoute; m != nil {
+			delete(mirror, m.Name)
+			if len(m.Match) > 0 {
+				mirror[m.Name] = *m
+			}
+		}
+	}
+	for _, r := range p.canary.TrafficRouting.ManagedRoutes {
+		if h, ok := header[r.Name]; ok {
+			headers = append(headers, h)
+		}
+		if m, ok := mirror[r.Name]; ok {
+			mirrors = append(mirrors, m)
+		}
+	}
+	return headers, mirrors
+}
+
+// setRoutedReplicas sets the targets at once (the router, not a replica ratio,
+// bounds what users see). Other ReplicaSets go to 0 unless inside their
+// scale-down delay.
+func (p *planner) setRoutedReplicas(targets map[string]int32) { p.setBlueGreenReplicas(targets) }
+
+// routedPromoting brings the new ReplicaSet to full size, then moves the stable
+// side (Service selector, or stable subset) onto it, and once that shows in the
+// EndpointSlices returns the weight to 0 — both sides are the new pods by then.
+// The old stable keeps running for scaleDownDelaySeconds.
+func (p *planner) routedPromoting() {
+	s, n := p.in.Stable, p.in.New
+	total := p.replicaCount()
+	applied, _ := p.applied()
+	p.setRoutedReplicas(map[string]int32{n.Name: total, s.Name: p.routedStableSize(applied)})
+	if !p.reached(n, total) {
+		p.setTraffic(applied, s, n, false)
+		p.pointServicesAt(s, p.canaryServiceTarget())
+		return
+	}
+	p.pointServicesAt(n, n)
+	if svc := p.in.StableService; svc != nil && !p.serviceSettledOn(svc, n) {
+		p.setTraffic(applied, s, n, false)
+		p.requeueAfter(endpointCheckInterval)
+		return
+	}
+	p.setTraffic(0, n, n, false)
+	if !p.trafficSettled(0, n.Hash) {
+		return
+	}
+	p.completePromotion()
+	delay := time.Duration(ptrOr(p.canary.ScaleDownDelaySeconds, v1alpha1.DefaultScaleDownDelaySeconds)) * time.Second
+	if delay > 0 {
+		p.plan.ScaleDownAt[s.Name] = p.in.Now.Add(delay)
+		p.replicas[s.Name] = s.Replicas
+		p.requeueAfter(delay)
+	}
+}
+
+// routedAborted sends all traffic back to stable at once; the canary keeps its
+// pods for abortScaleDownDelaySeconds (0 keeps them), so a retry is fast.
+func (p *planner) routedAborted() {
+	s, n := p.in.Stable, p.in.New
+	if p.status.AbortedAt == nil {
+		now := metav1.NewTime(p.in.Now)
+		p.status.AbortedAt = &now
+		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: traffic back to stable ReplicaSet %s", s.Name))
+	}
+	p.setStepIndex(0)
+	p.status.PauseConditions = nil
+	p.status.ControllerPause = false
+	p.setTraffic(0, s, s, false)
+	delay := time.Duration(ptrOr(p.canary.AbortScaleDownDelaySeconds, v1alpha1.DefaultAbortScaleDownDelaySeconds)) * time.Second
+	p.setRoutedReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: p.afterAbortDelay(n, delay)})
+	p.pointServicesAt(s, s)
+}
+
+// afterAbortDelay is the size of an aborted ReplicaSet: unchanged until delay
+// after status.abortedAt, then 0. A delay of 0 keeps it.
+func (p *planner) afterAbortDelay(rs *ReplicaSet, delay time.Duration) int32 {
+	if delay <= 0 {
+		return rs.Replicas
+	}
+	if end := p.status.AbortedAt.Add(delay); p.in.Now.Before(end) {
+		p.requeueAfter(end.Sub(p.in.Now))
+		return rs.Replicas
+	}
+	return 0
+}
