@@ -81,6 +81,14 @@ Make the canary fail its analysis and watch sluice abort the next release:
   kubectl sluice retry demo                       # a fresh analysis run; it passes
   kubectl get events --field-selector involvedObject.name=demo
 
+A routed canary (Istio VirtualService weights; the cluster has the CRDs, no mesh), with the
+exporter's traffic following the weights so Prometheus sees the canary's share:
+
+  kubectl apply -f manifests/examples/istio-canary.yaml
+  curl -X POST localhost:19100/apps -d '{"name":"shop","namespace":"default","rollout":"shop","rate":100}'
+  kubectl sluice set image shop '*=example/shop:2' && kubectl sluice get rollout shop -w
+  kubectl get virtualservice shop -o yaml          # the weights sluice set
+
 Controller log: .cluster/logs/sluice-controller.log
 Stop everything: make demo-down
 MSG

@@ -43,6 +43,9 @@ func startExporter(o *options, r *runner, bin string) (*proc, error) {
 	return r.start("exporter", stopWithClients, bin, []string{
 		"--addr=" + addr,
 		"--rate=" + strconv.FormatFloat(o.exporterRate, 'f', -1, 64),
+		// Written before the exporter starts; the exporter connects on first use,
+		// once the API server is up.
+		"--kubeconfig=" + filepath.Join(o.stateDir, "kubeconfig"),
 	}, nil)
 }
 

@@ -3,8 +3,11 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -483,4 +486,55 @@ spec:
 	if after := unrelated(); after != before {
 		t.Errorf("the unrelated rule changed:\n%s\n%s", before, after)
 	}
+}
+
+// followTraffic has the exporter split an app's simulated requests between
+// "<app>-stable" and "<app>-canary" as the Rollout's routing objects say.
+func followTraffic(f *framework.Framework, rollout string, rate float64) string {
+	f.T.Helper()
+	app := f.Namespace
+	body, _ := json.Marshal(map[string]any{"name": app, "namespace": f.Namespace, "rollout": rollout, "rate": rate})
+	resp, err := http.Post(f.Info.ExporterURL+"/apps", "application/json", bytes.NewReader(body))
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		f.T.Fatalf("exporter POST /apps: %s", resp.Status)
+	}
+	f.T.Cleanup(func() {
+		req, _ := http.NewRequest(http.MethodDelete, f.Info.ExporterURL+"/apps/"+app, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	})
+	return app
+}
+
+func TestPrometheusCanaryShareTracksWeights(t *testing.T) {
+	t.Parallel()
+	f := &routingTest{newTest(t)}
+	f.Apply(hostSplitVS)
+	deployHealthy(f.Framework, routedRollout(`
+        istio: {virtualService: {name: web, routes: [primary]}}`, `
+      - setWeight: 20
+      - pause: {}
+      - setWeight: 50
+      - pause: {}`))
+	app := followTraffic(f.Framework, "web", 200)
+	share := fmt.Sprintf(`sum(rate(sluice_test_requests_total{version="%[1]s-canary"}[5s])) / sum(rate(sluice_test_requests_total{version=~"%[1]s-(canary|stable)"}[5s]))`, app)
+	expectShare := func(weight float64) {
+		t.Helper()
+		f.Eventually(fmt.Sprintf("Prometheus sees a canary share of %g%% ± 5", weight), 45*time.Second, func() (bool, string) {
+			v, err := queryScalar(share)
+			return err == nil && math.Abs(v*100-weight) <= 5, fmt.Sprint(v, err)
+		})
+	}
+	expectShare(0)
+	f.SetImage("web", imageV2)
+	f.WaitForPausedAtStep("web", 1, 60*time.Second)
+	expectShare(20)
+	f.Promote("web")
+	f.WaitForPausedAtStep("web", 3, 60*time.Second)
+	expectShare(50)
 }

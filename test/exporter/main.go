@@ -46,6 +46,7 @@ func main() {
 	versions := flag.String("versions", "stable,canary,preview", "comma-separated versions to simulate")
 	latency := flag.Float64("latency-ms", 50, "default mean latency in milliseconds")
 	tick := flag.Duration("tick", 100*time.Millisecond, "simulation step")
+	kubeconfig := flag.String("kubeconfig", "", "kubeconfig for following Rollouts' traffic weights (POST /apps)")
 	flag.Parse()
 
 	defaults := Settings{Rate: *rate, LatencyMs: *latency}
@@ -58,8 +59,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go sim.Run(ctx, *tick)
+	follow := newFollower(sim, *kubeconfig)
+	go follow.run(ctx)
 
-	srv := &http.Server{Addr: *addr, Handler: sim.Handler(reg), ReadHeaderTimeout: 5 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/", sim.Handler(reg))
+	follow.register(mux)
+	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -194,6 +194,16 @@ func (s *Simulator) Apply(req controlRequest) error {
 	return nil
 }
 
+// SetRate sets a version's request rate (creating the version), keeping its
+// other settings and carry-overs: the traffic follower calls it several times
+// a second.
+func (s *Simulator) SetRate(version string, rate float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addVersion(version)
+	s.state[version].Rate = max(0, rate)
+}
+
 // Reset puts every version back to the defaults.
 func (s *Simulator) Reset() {
 	s.mu.Lock()
