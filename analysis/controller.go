@@ -12,17 +12,13 @@ package analysis
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
-	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	batchinformers "k8s.io/client-go/informers/batch/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -36,6 +32,7 @@ import (
 	"github.com/sluice-dev/sluice/analysis/provider/prometheus"
 	"github.com/sluice-dev/sluice/analysis/provider/web"
 	"github.com/sluice-dev/sluice/internal/freshness"
+	runworkers "github.com/sluice-dev/sluice/internal/workers"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	sluiceclient "github.com/sluice-dev/sluice/pkg/client/clientset/versioned"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions/rollouts/v1alpha1"
@@ -140,26 +137,7 @@ func NewController(cfg Config) (*Controller, error) {
 // Run waits for the caches, then runs workers until ctx is cancelled, and returns
 // once every worker has finished its current item.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer utilruntime.HandleCrash()
-	logger := klog.FromContext(ctx)
-	if !cache.WaitForNamedCacheSync("analysisrun", ctx.Done(), c.synced...) {
-		return fmt.Errorf("analysisrun controller: caches did not sync")
-	}
-	logger.Info("Starting AnalysisRun workers", "workers", workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
-	}
-	<-ctx.Done()
-	c.queue.ShutDownWithDrain()
-	wg.Wait()
-	logger.Info("AnalysisRun workers stopped")
-	return nil
-}
-
-func (c *Controller) runWorker(ctx context.Context) {
-	for c.processNextItem(ctx) {
-	}
+	return runworkers.Run(ctx, "analysisrun", c.queue, c.synced, workers, c.processNextItem)
 }
 
 func (c *Controller) processNextItem(ctx context.Context) bool {

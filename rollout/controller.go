@@ -17,8 +17,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
@@ -33,6 +31,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/sluice-dev/sluice/internal/freshness"
+	runworkers "github.com/sluice-dev/sluice/internal/workers"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	sluiceclient "github.com/sluice-dev/sluice/pkg/client/clientset/versioned"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions/rollouts/v1alpha1"
@@ -170,31 +169,7 @@ func NewController(cfg Config) (*Controller, error) {
 // Run waits for the caches, then runs workers until ctx is cancelled, and returns
 // once every worker has finished its current item.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer utilruntime.HandleCrash()
-	logger := klog.FromContext(ctx)
-	if !cache.WaitForNamedCacheSync("rollout", ctx.Done(), c.synced...) {
-		return fmt.Errorf("rollout controller: caches did not sync")
-	}
-	logger.Info("Starting Rollout workers", "workers", workers)
-	done := make(chan struct{})
-	for i := 0; i < workers; i++ {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			wait.UntilWithContext(ctx, c.runWorker, time.Second)
-		}()
-	}
-	<-ctx.Done()
-	c.queue.ShutDownWithDrain()
-	for i := 0; i < workers; i++ {
-		<-done
-	}
-	logger.Info("Rollout workers stopped")
-	return nil
-}
-
-func (c *Controller) runWorker(ctx context.Context) {
-	for c.processNextItem(ctx) {
-	}
+	return runworkers.Run(ctx, "rollout", c.queue, c.synced, workers, c.processNextItem)
 }
 
 func (c *Controller) processNextItem(ctx context.Context) bool {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -47,13 +45,7 @@ func (p *planner) blueGreenSteady() {
 // preview back at it, and scales the new ReplicaSet down after the abort delay.
 func (p *planner) blueGreenAborted() {
 	s, n := p.in.Stable, p.in.New
-	if p.status.AbortedAt == nil {
-		now := metav1.NewTime(p.in.Now)
-		p.status.AbortedAt = &now
-		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: the active Service stays on ReplicaSet %s", s.Name))
-	}
-	p.status.PauseConditions = nil
-	p.status.ControllerPause = false
+	p.beginAbort(fmt.Sprintf("Rollout aborted: the active Service stays on ReplicaSet %s", s.Name))
 	p.status.BlueGreen.ScaleUpPreviewCheckPoint = false
 	// The preview pods go abortScaleDownDelaySeconds after the abort (0 keeps
 	// them); the deadline derives from status.abortedAt, so it survives restarts.

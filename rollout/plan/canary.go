@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -145,14 +143,8 @@ func (p *planner) aborted() {
 		return
 	}
 	s, n := p.in.Stable, p.in.New
-	if p.status.AbortedAt == nil {
-		now := metav1.NewTime(p.in.Now)
-		p.status.AbortedAt = &now
-		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: traffic and Services back to stable ReplicaSet %s", s.Name))
-	}
+	p.beginAbort(fmt.Sprintf("Rollout aborted: traffic and Services back to stable ReplicaSet %s", s.Name))
 	p.setStepIndex(0)
-	p.status.PauseConditions = nil
-	p.status.ControllerPause = false
 	p.scaleTo(map[string]int32{s.Name: p.replicaCount(), n.Name: 0}, 0)
 	p.pointServicesAt(s, s)
 }

@@ -46,3 +46,15 @@ func (p *planner) controllerPause(reason v1alpha1.PauseReason, message string, a
 	}
 	return true
 }
+
+// beginAbort records when an abort began (the abort delays count from it, and
+// the RolloutAborted event is told once) and ends any pause.
+func (p *planner) beginAbort(message string) {
+	if p.status.AbortedAt == nil {
+		now := metav1.NewTime(p.in.Now)
+		p.status.AbortedAt = &now
+		p.event(true, "RolloutAborted", message)
+	}
+	p.status.PauseConditions = nil
+	p.status.ControllerPause = false
+}

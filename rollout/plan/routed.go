@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	"github.com/sluice-dev/sluice/rollout/trafficrouting"
 )
@@ -195,14 +193,8 @@ func (p *planner) routedPromoting() {
 // pods for abortScaleDownDelaySeconds (0 keeps them), so a retry is fast.
 func (p *planner) routedAborted() {
 	s, n := p.in.Stable, p.in.New
-	if p.status.AbortedAt == nil {
-		now := metav1.NewTime(p.in.Now)
-		p.status.AbortedAt = &now
-		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: traffic back to stable ReplicaSet %s", s.Name))
-	}
+	p.beginAbort(fmt.Sprintf("Rollout aborted: traffic back to stable ReplicaSet %s", s.Name))
 	p.setStepIndex(0)
-	p.status.PauseConditions = nil
-	p.status.ControllerPause = false
 	p.setTraffic(0, s, s, false)
 	delay := time.Duration(ptrOr(p.canary.AbortScaleDownDelaySeconds, v1alpha1.DefaultAbortScaleDownDelaySeconds)) * time.Second
 	p.setRoutedReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: p.afterAbortDelay(n, delay)})

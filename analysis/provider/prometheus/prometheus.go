@@ -6,6 +6,7 @@ package prometheus
 import (
 	"context"
 	"fmt"
+	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	"net/url"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ import (
 // only immutable configuration and the shared HTTP transports.
 type Provider struct {
 	defaultAddress string
-	transports     *transports
+	transports     *httpshare.Transports
 	clock          clock.PassiveClock
 }
 
@@ -33,7 +34,7 @@ var _ provider.Provider = (*Provider)(nil)
 func New(defaultAddress string) *Provider {
 	return &Provider{
 		defaultAddress: defaultAddress,
-		transports:     newTransports(),
+		transports:     httpshare.NewTransports(),
 		clock:          clock.RealClock{},
 	}
 }
@@ -59,7 +60,7 @@ func (p *Provider) Measure(ctx context.Context, _ *v1alpha1.AnalysisRun, metric 
 	if err := p.query(ctx, spec, &outcome); err != nil {
 		// Last line of defence: a server may echo a header or credential back
 		// in an error it returns.
-		return outcome, redactError(err, secretsOf(spec))
+		return outcome, httpshare.RedactError(err, secretsOf(spec))
 	}
 	return outcome, nil
 }
@@ -71,7 +72,7 @@ func (p *Provider) query(ctx context.Context, spec *v1alpha1.PrometheusMetric, o
 		return err
 	}
 	timeout := queryTimeout(spec)
-	rt := p.transports.forRequest(spec)
+	rt := forRequest(p.transports, spec)
 	client, err := api.NewClient(api.Config{Address: address.String(), RoundTripper: rt})
 	if err != nil {
 		return fmt.Errorf("Prometheus at %s: %v", address.Redacted(), err)
@@ -87,7 +88,7 @@ func (p *Provider) query(ctx context.Context, spec *v1alpha1.PrometheusMetric, o
 		return fmt.Errorf("Prometheus at %s: %w", address.Redacted(), err)
 	}
 	if len(warnings) > 0 {
-		outcome.Metadata = map[string]string{"warnings": redact(strings.Join(warnings, "; "), secretsOf(spec))}
+		outcome.Metadata = map[string]string{"warnings": httpshare.Redact(strings.Join(warnings, "; "), secretsOf(spec))}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	"io"
 	"log"
 	"math"
@@ -316,7 +317,7 @@ func TestErrorsHideSecrets(t *testing.T) {
 // TestRedact checks the masking rule, including that short values are kept.
 func TestRedact(t *testing.T) {
 	secrets := []string{"", "1", "abc", "s3cret", "s3cret-longer"}
-	got := redact("HTTP 401: s3cret-longer and s3cret, abc 1", secrets)
+	got := httpshare.Redact("HTTP 401: s3cret-longer and s3cret, abc 1", secrets)
 	if want := "HTTP 401: ***** and *****, abc 1"; got != want {
 		t.Errorf("redact = %q, want %q", got, want)
 	}
@@ -344,10 +345,10 @@ func TestInsecure(t *testing.T) {
 // transports rather than creating one per query.
 func TestTransportsAreShared(t *testing.T) {
 	p := New("")
-	secureA := p.transports.forRequest(&v1alpha1.PrometheusMetric{})
-	secureB := p.transports.forRequest(&v1alpha1.PrometheusMetric{Headers: []v1alpha1.WebMetricHeader{{Key: "a", Value: "b"}}})
-	insecureA := p.transports.forRequest(&v1alpha1.PrometheusMetric{Insecure: true})
-	insecureB := p.transports.forRequest(&v1alpha1.PrometheusMetric{Insecure: true})
+	secureA := forRequest(p.transports, &v1alpha1.PrometheusMetric{})
+	secureB := forRequest(p.transports, &v1alpha1.PrometheusMetric{Headers: []v1alpha1.WebMetricHeader{{Key: "a", Value: "b"}}})
+	insecureA := forRequest(p.transports, &v1alpha1.PrometheusMetric{Insecure: true})
+	insecureB := forRequest(p.transports, &v1alpha1.PrometheusMetric{Insecure: true})
 	if secureA.next != secureB.next || insecureA.next != insecureB.next || secureA.next == insecureA.next {
 		t.Errorf("want one shared secure and one shared insecure transport")
 	}

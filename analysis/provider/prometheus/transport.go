@@ -1,7 +1,7 @@
 package prometheus
 
 import (
-	"crypto/tls"
+	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -9,29 +9,10 @@ import (
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
-// transports are the two HTTP transports all measurements share, one that
-// verifies TLS certificates and one that does not (`insecure: true`). Sharing
-// them keeps connections to a Prometheus server alive between measurements
-// instead of opening (and leaking) a pool per query.
-type transports struct {
-	secure, insecure http.RoundTripper
-}
-
-func newTransports() *transports {
-	secure := http.DefaultTransport.(*http.Transport).Clone()
-	insecure := secure.Clone()
-	insecure.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
-	return &transports{secure: secure, insecure: insecure}
-}
-
 // forRequest wraps the right shared transport with the metric's headers and
 // basic auth. The wrapper is cheap and per measurement; the transport is not.
-func (t *transports) forRequest(spec *v1alpha1.PrometheusMetric) *requestDecorator {
-	next := t.secure
-	if spec.Insecure {
-		next = t.insecure
-	}
-	d := &requestDecorator{next: next, headers: spec.Headers}
+func forRequest(t *httpshare.Transports, spec *v1alpha1.PrometheusMetric) *requestDecorator {
+	d := &requestDecorator{next: t.Get(spec.Insecure), headers: spec.Headers}
 	if spec.Authentication != nil {
 		d.basicAuth = spec.Authentication.BasicAuth
 	}

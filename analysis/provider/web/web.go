@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	"io"
 	"net/http"
 	"net/url"
@@ -20,14 +21,14 @@ import (
 // Provider calls web endpoints. It is safe for concurrent use; it holds only
 // the shared HTTP transports.
 type Provider struct {
-	transports *transports
+	transports *httpshare.Transports
 }
 
 var _ provider.Provider = (*Provider)(nil)
 
 // New returns a web provider.
 func New() *Provider {
-	return &Provider{transports: newTransports()}
+	return &Provider{transports: httpshare.NewTransports()}
 }
 
 // Type implements provider.Provider.
@@ -49,7 +50,7 @@ func (p *Provider) Measure(ctx context.Context, _ *v1alpha1.AnalysisRun, metric 
 	if err != nil {
 		// Last line of defence: an endpoint may echo a header back in a way
 		// that reaches an error (it never should reach status).
-		return provider.Outcome{}, redactError(err, headerValues(spec))
+		return provider.Outcome{}, httpshare.RedactError(err, headerValues(spec))
 	}
 	return provider.Outcome{Value: value, Text: compactJSON(value)}, nil
 }
@@ -63,7 +64,7 @@ func (p *Provider) call(ctx context.Context, spec *v1alpha1.WebMetric) (any, err
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: p.transports.get(spec.Insecure)}
+	client := &http.Client{Transport: p.transports.Get(spec.Insecure)}
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, describeRequestError(ctx, target, timeout, err)

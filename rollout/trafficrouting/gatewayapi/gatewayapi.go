@@ -11,8 +11,6 @@ import (
 	"regexp"
 	"slices"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -63,34 +61,12 @@ func RouteNames(ro *v1alpha1.Rollout) (names []string, namespace string) {
 func (r *Router) Apply(ctx context.Context, s trafficrouting.State) error {
 	names, namespace := RouteNames(r.ro)
 	for _, name := range names {
-		if err := r.apply(ctx, name, namespace, s); err != nil {
+		err := trafficrouting.Edit(ctx, r.client, r.lister, HTTPRoutes, namespace, name, r.ro.Name, func(obj map[string]any) error {
+			return r.setRules(obj, s)
+		})
+		if err != nil {
 			return fmt.Errorf("HTTPRoute %s/%s: %w", namespace, name, err)
 		}
-	}
-	return nil
-}
-
-func (r *Router) apply(ctx context.Context, name, namespace string, s trafficrouting.State) error {
-	cached, err := r.lister.ByNamespace(namespace).Get(name)
-	if err != nil {
-		return err
-	}
-	before := cached.(*unstructured.Unstructured)
-	obj := before.DeepCopy()
-	if err := r.setRules(obj.Object, s); err != nil {
-		return err
-	}
-	annotations := obj.GetAnnotations()
-	if annotations == nil {
-		annotations = map[string]string{}
-	}
-	annotations[trafficrouting.ManagedByAnnotation] = r.ro.Name
-	obj.SetAnnotations(annotations)
-	if equality.Semantic.DeepEqual(before.Object, obj.Object) {
-		return nil
-	}
-	if _, err := r.client.Resource(HTTPRoutes).Namespace(namespace).Update(ctx, obj, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("update: %w", err)
 	}
 	return nil
 }
@@ -153,13 +129,7 @@ func (r *Router) managedRules(s trafficrouting.State, canaryRef map[string]any, 
 	for _, m := range s.MirrorRoutes {
 		byName[m.Name] = mirrorRule(m, canaryRef, mainRefs)
 	}
-	var out []any
-	for _, m := range r.ro.Spec.Strategy.Canary.TrafficRouting.ManagedRoutes {
-		if rule, ok := byName[m.Name]; ok {
-			out = append(out, rule)
-		}
-	}
-	return out
+	return trafficrouting.InManagedOrder(r.ro.Spec.Strategy.Canary.TrafficRouting.ManagedRoutes, byName)
 }
 
 // headerRule sends requests whose headers all match to the canary only.

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
@@ -87,32 +85,11 @@ func (r *Router) Apply(ctx context.Context, s trafficrouting.State) error {
 	return nil
 }
 
-// edit reads an object from the cache, applies change to a copy, and writes it
-// back only when something changed. The write carries the cached
-// resourceVersion, so a concurrent edit by someone else makes it fail (and the
-// rollout retries) rather than overwrite theirs.
+// edit changes one object through trafficrouting.Edit, naming it in errors.
 func (r *Router) edit(ctx context.Context, lister cache.GenericLister, gvr schema.GroupVersionResource, ref string, change func(map[string]any) error) error {
 	name, namespace := SplitName(ref, r.ro.Namespace)
-	cached, err := lister.ByNamespace(namespace).Get(name)
-	if err != nil {
+	if err := trafficrouting.Edit(ctx, r.client, lister, gvr, namespace, name, r.ro.Name, change); err != nil {
 		return fmt.Errorf("%s %s/%s: %w", kindOf(gvr), namespace, name, err)
-	}
-	before := cached.(*unstructured.Unstructured)
-	obj := before.DeepCopy()
-	if err := change(obj.Object); err != nil {
-		return fmt.Errorf("%s %s/%s: %w", kindOf(gvr), namespace, name, err)
-	}
-	annotations := obj.GetAnnotations()
-	if annotations == nil {
-		annotations = map[string]string{}
-	}
-	annotations[trafficrouting.ManagedByAnnotation] = r.ro.Name
-	obj.SetAnnotations(annotations)
-	if equality.Semantic.DeepEqual(before.Object, obj.Object) {
-		return nil
-	}
-	if _, err := r.client.Resource(gvr).Namespace(namespace).Update(ctx, obj, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("update %s %s/%s: %w", kindOf(gvr), namespace, name, err)
 	}
 	return nil
 }

@@ -18,13 +18,7 @@ func (r *Router) managedHTTPRoutes(s trafficrouting.State, canaryDest map[string
 	for _, m := range s.MirrorRoutes {
 		byName[m.Name] = mirrorRoute(m, canaryDest, mainRoute)
 	}
-	var out []any
-	for _, m := range r.ro.Spec.Strategy.Canary.TrafficRouting.ManagedRoutes {
-		if route, ok := byName[m.Name]; ok {
-			out = append(out, route)
-		}
-	}
-	return out
+	return trafficrouting.InManagedOrder(r.ro.Spec.Strategy.Canary.TrafficRouting.ManagedRoutes, byName)
 }
 
 // headerRoute sends requests whose headers all match to the canary.
