@@ -24,7 +24,8 @@ type TimelineRow struct {
 	// Step is the step's index, or -1 for the final promotion.
 	Step        int
 	Description string
-	// Weight is the canary's share of replicas (non-routed canary) once the step is done.
+	// Weight is the canary's share once the step is done: of traffic with a
+	// router, of replicas without one.
 	Weight int32
 	// Canary and Stable are the replica counts once the step is done; MaxPods is
 	// the most pods that existed at once while it ran.
@@ -210,6 +211,15 @@ func (s *simulation) apply(p Plan) {
 		}
 		rs.Ready = rs.Available
 	}
+	if t := p.Traffic; t != nil {
+		// The router accepts every weight at once, as the controller records it.
+		verified := true
+		s.ro.Status.Canary.Weights = &v1alpha1.TrafficWeights{
+			Canary:   v1alpha1.WeightDestination{Weight: t.CanaryWeight, PodTemplateHash: t.CanaryHash},
+			Stable:   v1alpha1.WeightDestination{Weight: t.StableWeight(), PodTemplateHash: t.StableHash},
+			Verified: &verified,
+		}
+	}
 	for role, hash := range map[string]string{"stable": p.StableServiceHash, "canary": p.CanaryServiceHash,
 		"active": p.ActiveServiceHash, "preview": p.PreviewServiceHash} {
 		if hash != "" {
@@ -243,19 +253,29 @@ func (s *simulation) currentStep() *v1alpha1.CanaryStep {
 
 func (s *simulation) pods() int32 { return s.old.Replicas + s.new.Replicas }
 
-// counts are the replica counts of the two ReplicaSets at one moment.
-type counts struct{ canary, stable int32 }
+// counts are the replica counts of the two ReplicaSets, and the traffic weight
+// of a routed canary (-1 without a router), at one moment.
+type counts struct{ canary, stable, weight int32 }
 
-func (s *simulation) snapshot() counts { return counts{canary: s.new.Replicas, stable: s.old.Replicas} }
+func (s *simulation) snapshot() counts {
+	c := counts{canary: s.new.Replicas, stable: s.old.Replicas, weight: -1}
+	if w := s.ro.Status.Canary.Weights; w != nil {
+		c.weight = w.Canary.Weight
+	}
+	return c
+}
 
 func (c counts) row(s *simulation, step int, maxPods int32) TimelineRow {
 	r := TimelineRow{Step: step, Canary: c.canary, Stable: c.stable, MaxPods: maxPods, At: s.now}
-	if total := *s.ro.Spec.Replicas; total > 0 {
+	if total := *s.ro.Spec.Replicas; c.weight >= 0 {
+		r.Weight = c.weight
+	} else if total > 0 {
 		r.Weight = c.canary * 100 / total
 	}
 	switch c := s.ro.Spec.Strategy.Canary; {
 	case step < 0:
 		r.Description = "promoted: the new ReplicaSet is stable"
+		r.Weight = 100 // a routed canary's weight is back to 0, but both sides are the new pods
 	case c != nil:
 		r.Description = describeStep(c.Steps[step])
 	}
