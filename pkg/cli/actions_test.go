@@ -90,3 +90,25 @@ func TestRestart(t *testing.T) {
 		t.Errorf("stderr %q", r.stderr)
 	}
 }
+
+// TestRestartTimeRoundsUp: restartAt is whole seconds, and so is a pod's
+// creationTimestamp (truncated). A pod created at 15:04:05.2 shows 15:04:05; a
+// restart asked for at 15:04:05.7 must still cover it, so restartAt rounds up.
+func TestRestartTimeRoundsUp(t *testing.T) {
+	cases := []struct {
+		now  time.Time
+		in   time.Duration
+		want string
+	}{
+		{testNow, 0, "2026-01-02T15:04:05Z"},
+		{testNow.Add(700 * time.Millisecond), 0, "2026-01-02T15:04:06Z"},
+		{testNow.Add(time.Nanosecond), 0, "2026-01-02T15:04:06Z"},
+		{testNow.Add(700 * time.Millisecond), 300 * time.Millisecond, "2026-01-02T15:04:06Z"},
+		{testNow.In(time.FixedZone("CET", 3600)).Add(100 * time.Millisecond), time.Minute, "2026-01-02T15:05:06Z"},
+	}
+	for _, tc := range cases {
+		if got := restartTime(tc.now, tc.in); got != tc.want {
+			t.Errorf("restartTime(%s, %s) = %s, want %s", tc.now.Format(time.RFC3339Nano), tc.in, got, tc.want)
+		}
+	}
+}

@@ -37,7 +37,14 @@ func newRestartCommand(o *options) *cobra.Command {
 	return cmd
 }
 
-// restartTime is now+in as spec.restartAt holds it: RFC 3339 in UTC, whole seconds.
+// restartTime is now+in as spec.restartAt holds it: RFC 3339 in UTC, whole seconds,
+// rounded up. The controller restarts pods created before restartAt, and a pod's
+// creationTimestamp is whole seconds too (truncated): rounding down would spare a
+// pod created earlier in the same second as the command.
 func restartTime(now time.Time, in time.Duration) string {
-	return now.Add(in).UTC().Format(time.RFC3339)
+	at := now.Add(in).UTC()
+	if whole := at.Truncate(time.Second); whole.Before(at) {
+		at = whole.Add(time.Second)
+	}
+	return at.Format(time.RFC3339)
 }

@@ -238,9 +238,8 @@ func TestCanaryUndoWithinRollbackWindowSkipsSteps(t *testing.T) {
 	f.WaitForRollout("web", "gives the restored ReplicaSet the newest revision", 10*time.Second, func(*v1alpha1.Rollout) bool {
 		return f.ReplicaSets("web")[first].Annotations["sluice.dev/revision"] == "3"
 	})
-	reasons := f.EventReasons("web")
-	if n := strings.Count(strings.Join(reasons, ","), "RolloutPaused"); n != 1 {
-		t.Fatalf("the fast rollback paused at a step (%d pauses): %v", n, reasons)
+	if n := f.EventCount("web", "RolloutPaused"); n != 1 {
+		t.Fatalf("the fast rollback paused at a step (%d pauses): %v", n, f.EventReasons("web"))
 	}
 }
 

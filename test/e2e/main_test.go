@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	controller.Stop()
+	framework.RemovePluginBuild()
 	os.Exit(code)
 }
 

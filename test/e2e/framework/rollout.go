@@ -244,6 +244,24 @@ func (f *Framework) EventReasons(name string) []string {
 	return reasons
 }
 
+// EventCount adds up the events of a reason recorded on an object. The API
+// server folds repeats of an identical event into one with a count, so
+// counting reasons alone would miss them.
+func (f *Framework) EventCount(name, reason string) int32 {
+	f.T.Helper()
+	events, err := f.Kube.CoreV1().Events(f.Namespace).List(f.Ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=" + name})
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	var n int32
+	for _, e := range events.Items {
+		if e.Reason == reason {
+			n += max(e.Count, 1)
+		}
+	}
+	return n
+}
+
 // EndpointSampler polls a Service's ready endpoints in the background and records
 // every moment it had none after it first had some: the 503s a user would see.
 type EndpointSampler struct {
