@@ -4,11 +4,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/record"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+	"github.com/sluice-dev/sluice/rollout/plan"
 )
 
 // The Rollout controller's metrics (SPEC §5). Label sets are bounded: reasons and
@@ -28,6 +31,14 @@ var (
 		Name: "sluice_rollout_events_total",
 		Help: "Kubernetes events the Rollout controller recorded, by reason.",
 	}, []string{"reason"})
+	// rolloutDuration is a delivery metric: one observation per update that
+	// ends, from its start to its outcome (docs/metrics.md says how both are
+	// read from the status).
+	rolloutDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "sluice_rollout_duration_seconds",
+		Help:    "Time from the start of a Rollout update to its outcome: Promoted, Aborted, or RolledBack (an older revision made stable again).",
+		Buckets: []float64{10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800, 86400},
+	}, []string{"outcome"})
 	rolloutInfoDesc = prometheus.NewDesc("sluice_rollout_info",
 		"One series per Rollout, with its strategy and phase.",
 		[]string{"namespace", "name", "strategy", "phase"}, nil)
@@ -35,7 +46,85 @@ var (
 
 // Collectors are the controller's collectors, for the process's registry.
 func (c *Controller) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{reconcileDuration, reconcileErrors, eventsTotal, rolloutInfo{c}}
+	return []prometheus.Collector{reconcileDuration, reconcileErrors, eventsTotal, rolloutDuration, rolloutInfo{c}}
+}
+
+// Outcomes of an update, the values of sluice_rollout_duration_seconds' label.
+const (
+	outcomePromoted   = "Promoted"
+	outcomeAborted    = "Aborted"
+	outcomeRolledBack = "RolledBack"
+)
+
+func init() {
+	// Every outcome is exported from the start, so rate() and increase() see a
+	// zero before the first observation instead of a missing series.
+	for _, o := range []string{outcomePromoted, outcomeAborted, outcomeRolledBack} {
+		rolloutDuration.WithLabelValues(o)
+	}
+}
+
+// observeUpdateEnd records sluice_rollout_duration_seconds when the status a
+// sync has just written ends an update. It runs where the sync records its
+// events, after the status write succeeded, so an outcome is observed once: a
+// failed write is retried by a sync that decides afresh, and the next sync starts
+// from the written status, in which the update has already ended.
+func observeUpdateEnd(prev, next *v1alpha1.RolloutStatus, in plan.Input, newRS *appsv1.ReplicaSet, now time.Time) {
+	// The revisions are those before this sync's writes: a ReplicaSet that
+	// becomes stable is given the newest revision number only in apply.
+	rolledBack := in.New != nil && in.Stable != nil && in.New.Revision < in.Stable.Revision
+	outcome, start, ended := updateEnd(prev, next, rolledBack, newRS.CreationTimestamp.Time, now)
+	if ended {
+		rolloutDuration.WithLabelValues(outcome).Observe(max(0, now.Sub(start).Seconds()))
+	}
+}
+
+// updateEnd decides whether going from status prev to status next ends an
+// update, with which outcome, and when that update started. It is pure: the
+// start is derived from the persisted status, so it survives restarts and
+// leader changes.
+//
+//   - Aborted: the Progressing condition turns to reason RolloutAborted. That
+//     covers every way an abort begins (status.abort written by a user, a failed
+//     analysis, progressDeadlineAbort) and a second abort after a retry, and is
+//     not repeated while the rollout stays aborted.
+//   - Promoted or RolledBack: status.stableRS moves to the current pod hash,
+//     except on the first deploy (no stable before). RolledBack when the new
+//     ReplicaSet's revision was older than the previous stable one's: an undo to a
+//     template that still had its ReplicaSet.
+//
+// The start is when the Completed condition last turned False (the sync that
+// first saw the new template), but never before the new ReplicaSet was created:
+// the Completed condition may have been False already (an aborted update, pods
+// missing), and a new template's update cannot begin before its ReplicaSet. With
+// Completed still True in prev, the update began and ended within this sync.
+func updateEnd(prev, next *v1alpha1.RolloutStatus, rolledBack bool, newRSCreated, now time.Time) (outcome string, start time.Time, ended bool) {
+	switch {
+	case progressingReason(prev) != v1alpha1.ReasonRolloutAborted && progressingReason(next) == v1alpha1.ReasonRolloutAborted:
+		outcome = outcomeAborted
+	case prev.StableRS != "" && prev.StableRS != next.StableRS && next.StableRS == next.CurrentPodHash:
+		outcome = outcomePromoted
+		if rolledBack {
+			outcome = outcomeRolledBack
+		}
+	default:
+		return "", time.Time{}, false
+	}
+	start = now
+	if c := condition(prev, v1alpha1.RolloutCompleted); c != nil && c.Status == corev1.ConditionFalse {
+		start = c.LastTransitionTime.Time
+	}
+	if newRSCreated.After(start) {
+		start = newRSCreated
+	}
+	return outcome, start, true
+}
+
+func progressingReason(st *v1alpha1.RolloutStatus) string {
+	if c := condition(st, v1alpha1.RolloutProgressing); c != nil {
+		return c.Reason
+	}
+	return ""
 }
 
 // rolloutInfo reports sluice_rollout_info from the informer cache at scrape time,

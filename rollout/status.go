@@ -60,8 +60,9 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 
 	deadlineIn = updateProgressing(ro, &prev, st, complete, paused, now)
 	if cond := condition(st, v1alpha1.RolloutProgressing); cond != nil && cond.Reason == v1alpha1.ReasonProgressDeadlineExceeded && ro.Spec.ProgressDeadlineAbort && !st.Abort {
+		// The next reconcile's plan records abortedAt and the RolloutAborted
+		// event, as for any abort.
 		st.Abort = true
-		st.AbortedAt = &now
 		setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonRolloutAborted, "Rollout aborted: "+cond.Message, now)
 	}
 

@@ -114,6 +114,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	for _, e := range p.Events {
 		c.recorder.Event(cached, eventType(e.Warning), e.Reason, e.Message)
 	}
+	observeUpdateEnd(&cached.Status, &st, in, newRS, now)
 	return earliest(earliest(p.RequeueAfter, deadlineIn), restartIn), nil
 }
 

@@ -24,14 +24,25 @@ func newClients(o Options) (*clients, error) {
 	cfg.QPS = o.QPS
 	cfg.Burst = o.Burst
 	cfg.UserAgent = component + "/" + version.Version
+	// Every client below (copies included) counts its requests by verb and
+	// resource in sluice_api_requests_total.
+	cfg.Wrap(countAPIRequests)
 
 	// Built-in kinds travel as protobuf (cheaper to decode at scale); sluice's
 	// CRDs only speak JSON, so the sluice client keeps the default.
 	kubeCfg := rest.CopyConfig(cfg)
 	kubeCfg.ContentType = runtime.ContentTypeProtobuf
 	kubeCfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	// Leader election's client is copied before the fence goes in: renewing
+	// the lease is what keeps the fence open.
+	leCfg := rest.CopyConfig(kubeCfg)
 
 	cs := &clients{}
+	if o.LeaderElect {
+		cs.fence = newLeaseFence(o.RenewDeadline)
+		cfg.Wrap(cs.fence.wrap)
+		kubeCfg.Wrap(cs.fence.wrap)
+	}
 	if cs.kube, err = kubernetes.NewForConfig(kubeCfg); err != nil {
 		return nil, fmt.Errorf("build Kubernetes client: %w", err)
 	}
@@ -47,7 +58,6 @@ func newClients(o Options) (*clients, error) {
 		return nil, fmt.Errorf("build dynamic client: %w", err)
 	}
 	if o.LeaderElect {
-		leCfg := rest.CopyConfig(kubeCfg)
 		leCfg.UserAgent += "/leader-election"
 		// A renewal request must not outlive the renew deadline, or one hung
 		// request could cost the lease.

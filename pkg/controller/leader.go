@@ -20,6 +20,9 @@ const defaultLeaderElectionNamespace = "sluice-system"
 // serviceAccountNamespaceFile names the namespace a pod runs in.
 const serviceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
+// errLeaseLost ends the controllers' context when leadership is lost.
+var errLeaseLost = errors.New("leader lease lost")
+
 // runAsLeader stands by until this replica holds the Lease, then runs the
 // controllers until ctx is cancelled (clean shutdown: nil) or the lease is lost
 // (an error, so the process exits and comes back as a standby with fresh state).
@@ -56,12 +59,18 @@ func (m *manager) runAsLeader(ctx context.Context) error {
 	}
 	logger.Info("Acquired the leader lease, starting controllers", "lease", lease)
 
-	runCtx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(leaderCtx, cancel)
+	// The controllers stop when the elector gives the lease up, or earlier,
+	// when the fence finds the last renewal older than the renew deadline.
+	runCtx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(leaderCtx, func() { cancel(errLeaseLost) })
+	go m.clients.fence.watch(runCtx, func() {
+		logger.Info("Leader lease not renewed within the renew deadline, stopping controllers", "lease", lease)
+		cancel(errLeaseLost)
+	})
 	err = m.runControllers(runCtx)
 	stop()
-	cancel()
-	lost := ctx.Err() == nil && leaderCtx.Err() != nil
+	lost := ctx.Err() == nil && errors.Is(context.Cause(runCtx), errLeaseLost)
+	cancel(nil)
 
 	stopElector()
 	<-electorDone
@@ -83,14 +92,14 @@ func (m *manager) newElector(ctx context.Context, leading chan<- context.Context
 	}
 	lease := ns + "/" + name
 	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-		Lock: &resourcelock.LeaseLock{
+		Lock: fencedLock{fence: m.clients.fence, Interface: &resourcelock.LeaseLock{
 			LeaseMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 			Client:    m.clients.leaderElection.CoordinationV1(),
 			LockConfig: resourcelock.ResourceLockConfig{
 				Identity:      identity,
 				EventRecorder: m.recorder,
 			},
-		},
+		}},
 		Name:            name,
 		LeaseDuration:   m.opts.LeaseDuration,
 		RenewDeadline:   m.opts.RenewDeadline,
@@ -101,7 +110,10 @@ func (m *manager) newElector(ctx context.Context, leading chan<- context.Context
 				m.health.setLeading(true)
 				leading <- leaderCtx // buffered; called at most once per Run
 			},
-			OnStoppedLeading: func() { m.health.setLeading(false) },
+			OnStoppedLeading: func() {
+				m.clients.fence.close()
+				m.health.setLeading(false)
+			},
 			OnNewLeader: func(current string) {
 				m.health.setLeader(current)
 				if current != identity {

@@ -44,6 +44,9 @@ func Run(ctx context.Context, o Options) error {
 	// Before any work queue exists: client-go binds a queue to the metrics
 	// provider installed when the queue is created.
 	metrics.InstallClientGoHooks()
+	if err := registerReplacing(apiRequests); err != nil {
+		return fmt.Errorf("register API request metrics: %w", err)
+	}
 	cs, err := newClients(o)
 	if err != nil {
 		return err
@@ -77,6 +80,9 @@ type runnable struct {
 }
 
 func newManager(o Options, cs *clients) (*manager, error) {
+	if o.LeaderElect && cs.fence == nil {
+		cs.fence = newLeaseFence(o.RenewDeadline) // fake clients in tests: the watchdog still applies
+	}
 	m := &manager{
 		opts:        o,
 		clients:     cs,
@@ -296,4 +302,7 @@ type clients struct {
 	// leaderElection has its own rate limiter and a short timeout so that lease
 	// renewals never queue behind controller traffic. Nil without leader election.
 	leaderElection kubernetes.Interface
+	// fence holds the other clients' writes back while this replica does not
+	// hold a freshly renewed lease (fence.go). Nil without leader election.
+	fence *leaseFence
 }

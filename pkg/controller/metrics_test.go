@@ -25,7 +25,7 @@ func TestMetricsEndpointServesWorkqueueMetrics(t *testing.T) {
 	q.Done(item)
 	q.AddRateLimited("c") // a retry
 
-	srv := httptest.NewServer(metricsHandler(metrics.Registry))
+	srv := httptest.NewServer(metricsHandler(metrics.Registry, false))
 	defer srv.Close()
 	code, body := get(t, srv.URL+"/metrics")
 	if code != 200 {
@@ -52,5 +52,16 @@ func TestMetricsEndpointServesWorkqueueMetrics(t *testing.T) {
 	_, body = get(t, srv.URL+"/metrics")
 	if want := `rest_client_requests_total{code="200",host="127.0.0.1:6443",method="GET"} 1`; !strings.Contains(body, want) {
 		t.Errorf("/metrics lacks %q", want)
+	}
+}
+
+func TestPprofOnlyWhenAsked(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		srv := httptest.NewServer(metricsHandler(metrics.Registry, on))
+		code, _ := get(t, srv.URL+"/debug/pprof/cmdline")
+		srv.Close()
+		if want := map[bool]int{false: 404, true: 200}[on]; code != want {
+			t.Errorf("pprof=%v: /debug/pprof/cmdline = %d, want %d", on, code, want)
+		}
 	}
 }

@@ -57,6 +57,10 @@ type Options struct {
 	// address disables that server.
 	MetricsAddr string
 	HealthAddr  string
+	// Pprof adds Go's profiling endpoints (/debug/pprof/) to the metrics
+	// server. Off by default: profiles reveal internals and cost CPU while
+	// they are taken.
+	Pprof bool
 
 	// LogFormat is "text" (klog's default) or "json"; see SetupLogging.
 	LogFormat string
@@ -101,6 +105,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "Address of the Prometheus /metrics endpoint. Empty disables it.")
 	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, "Address of the /healthz and /readyz endpoints. Empty disables them.")
+	fs.BoolVar(&o.Pprof, "pprof", o.Pprof, "Serve Go profiles under /debug/pprof/ on the metrics address.")
 	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "Log format: text or json.")
 }
 

@@ -51,7 +51,7 @@ func TestFlagsToOptions(t *testing.T) {
 		"--leader-election-lease-duration=30s", "--leader-election-renew-deadline=20s", "--leader-election-retry-period=5s",
 		"--rollout-workers=3", "--analysis-workers=4", "--prometheus-address=http://prom:9090",
 		"--qps=12.5", "--burst=25", "--metrics-addr=", "--health-addr=127.0.0.1:9999",
-		"--log-format=json", "-v=4",
+		"--log-format=json", "--pprof", "-v=4",
 	)
 	want := Options{
 		Kubeconfig:              "/tmp/kc",
@@ -69,6 +69,7 @@ func TestFlagsToOptions(t *testing.T) {
 		Burst:                   25,
 		MetricsAddr:             "",
 		HealthAddr:              "127.0.0.1:9999",
+		Pprof:                   true,
 		LogFormat:               "json",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,7 +36,7 @@ func (m *manager) listen() ([]*server, error) {
 		handler    http.Handler
 	}{
 		{"health", m.opts.HealthAddr, m.health.handler()},
-		{"metrics", m.opts.MetricsAddr, metricsHandler(metrics.Registry)},
+		{"metrics", m.opts.MetricsAddr, metricsHandler(metrics.Registry, m.opts.Pprof)},
 	} {
 		if s.addr == "" {
 			continue
@@ -79,9 +80,19 @@ func shutdownServers(ctx context.Context, servers []*server) {
 	}
 }
 
-// metricsHandler serves /metrics from a registry.
-func metricsHandler(g prometheus.Gatherer) http.Handler {
+// metricsHandler serves /metrics from a registry and, with pprof, Go's
+// profiles under /debug/pprof/ (registered here rather than through the
+// net/http/pprof side effect on http.DefaultServeMux, so they appear only when
+// asked for).
+func metricsHandler(g prometheus.Gatherer, pprof bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	if pprof {
+		mux.HandleFunc("/debug/pprof/", httppprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", httppprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
+	}
 	return mux
 }

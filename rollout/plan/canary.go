@@ -67,6 +67,11 @@ func newPlanner(in Input) *planner {
 		p.replicas[rs.Name] = rs.Replicas
 	}
 	p.resetOnNewRevision()
+	if !p.status.Abort {
+		// A retry (abort cleared) ends the abort: a later one starts its own
+		// abort delay and tells its own RolloutAborted event.
+		p.status.AbortedAt = nil
+	}
 	return p
 }
 

@@ -133,6 +133,15 @@ func TestAbortReturnsToStable(t *testing.T) {
 	if w.rs["b"].Replicas != 2 {
 		t.Fatalf("retry did not bring the canary back: %s", w)
 	}
+	if w.ro.Status.AbortedAt != nil {
+		t.Fatalf("abortedAt survived the retry: %+v", w.ro.Status)
+	}
+	// A second abort is an abort of its own: its own start and its own event.
+	w.ro.Status.Abort = true
+	p := w.tick(time.Second)
+	if w.ro.Status.AbortedAt == nil || !slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == "RolloutAborted" }) {
+		t.Fatalf("second abort: abortedAt %v, events %+v", w.ro.Status.AbortedAt, p.Events)
+	}
 }
 
 func TestNewImageAfterAbortStartsFreshCanary(t *testing.T) {

@@ -21,6 +21,8 @@ type ClusterInfo struct {
 	PrometheusURL string `json:"prometheusURL"`
 	ExporterURL   string `json:"exporterURL"`
 	BinDir        string `json:"binDir"`
+	// Kubectl is the kubectl binary of the cluster's Kubernetes version.
+	Kubectl string `json:"kubectl"`
 }
 
 // LoadClusterInfo reads cluster.json from $SLUICE_CLUSTER_DIR, or from .cluster in

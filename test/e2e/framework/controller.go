@@ -26,10 +26,15 @@ type Controller struct {
 	mu          sync.Mutex
 	cmd         *exec.Cmd
 	exited      chan struct{}
+	exitCode    int
 	healthAddr  string
 	metricsAddr string
 	starts      int
 }
+
+// httpClient bounds every request to a controller's endpoints: a suspended
+// (SIGSTOP) process accepts connections but never answers.
+var httpClient = &http.Client{Timeout: 5 * time.Second}
 
 // BuildController builds cmd/sluice-controller into the cluster state directory,
 // or uses $SLUICE_CONTROLLER_BIN when set (the Makefile builds it once).
@@ -101,6 +106,9 @@ func (ctl *Controller) Start() error {
 	exited := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
+		ctl.mu.Lock()
+		ctl.exitCode = cmd.ProcessState.ExitCode() // -1 when a signal ended it
+		ctl.mu.Unlock()
 		logFile.Close()
 		close(exited)
 	}()
@@ -112,7 +120,7 @@ func (ctl *Controller) Start() error {
 			return fmt.Errorf("sluice-controller exited at start; log:\n%s", ctl.tail(40))
 		default:
 		}
-		resp, err := http.Get("http://" + ctl.healthAddr + "/healthz")
+		resp, err := httpClient.Get("http://" + ctl.healthAddr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -126,7 +134,7 @@ func (ctl *Controller) Start() error {
 
 // Metrics returns the text of the controller's /metrics endpoint.
 func (ctl *Controller) Metrics() (string, error) {
-	resp, err := http.Get("http://" + ctl.metricsAddr + "/metrics")
+	resp, err := httpClient.Get("http://" + ctl.metricsAddr + "/metrics")
 	if err != nil {
 		return "", err
 	}
@@ -135,25 +143,79 @@ func (ctl *Controller) Metrics() (string, error) {
 	return string(raw), err
 }
 
-// Stop sends SIGTERM and waits for a clean exit (SIGKILL after 20 s).
-func (ctl *Controller) Stop() { ctl.signal(syscall.SIGTERM, 20*time.Second) }
+// Readyz returns the status code and body of the controller's /readyz.
+func (ctl *Controller) Readyz() (int, string, error) {
+	resp, err := httpClient.Get("http://" + ctl.healthAddr + "/readyz")
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(raw)), err
+}
+
+// Stop sends SIGTERM and waits for a clean exit (SIGKILL after 20 s). It also
+// sends SIGCONT, so a suspended process gets to handle the SIGTERM.
+func (ctl *Controller) Stop() {
+	ctl.signal(syscall.SIGTERM, 20*time.Second, syscall.SIGCONT)
+}
 
 // Kill sends SIGKILL: a crash at whatever line the controller was on.
 func (ctl *Controller) Kill() { ctl.signal(syscall.SIGKILL, 10*time.Second) }
 
-func (ctl *Controller) signal(sig syscall.Signal, grace time.Duration) {
+// Suspend sends SIGSTOP: the process freezes where it is, as under a long GC
+// pause, a starved CPU or a VM migration, and its timers keep running out.
+func (ctl *Controller) Suspend() { ctl.send(syscall.SIGSTOP) }
+
+// Resume sends SIGCONT to a suspended process.
+func (ctl *Controller) Resume() { ctl.send(syscall.SIGCONT) }
+
+// WaitExit waits up to timeout for the process to end by itself and returns
+// its exit code (-1 when a signal ended it); ok is false if it is still running.
+func (ctl *Controller) WaitExit(timeout time.Duration) (code int, ok bool) {
+	ctl.mu.Lock()
+	exited := ctl.exited
+	ctl.mu.Unlock()
+	if exited == nil {
+		return 0, false
+	}
+	select {
+	case <-exited:
+	case <-time.After(timeout):
+		return 0, false
+	}
+	ctl.mu.Lock()
+	defer ctl.mu.Unlock()
+	return ctl.exitCode, true
+}
+
+// signal sends sig, then each of also, to the process group, waits up to grace
+// for the process to exit, and kills it after that.
+func (ctl *Controller) signal(sig syscall.Signal, grace time.Duration, also ...syscall.Signal) {
 	ctl.mu.Lock()
 	cmd, exited := ctl.cmd, ctl.exited
 	ctl.mu.Unlock()
 	if cmd == nil || cmd.Process == nil {
 		return
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, sig)
+	for _, s := range append([]syscall.Signal{sig}, also...) {
+		_ = syscall.Kill(-cmd.Process.Pid, s)
+	}
 	select {
 	case <-exited:
 	case <-time.After(grace):
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
+	}
+}
+
+// send sends a signal to the process group without waiting for anything.
+func (ctl *Controller) send(sig syscall.Signal) {
+	ctl.mu.Lock()
+	cmd := ctl.cmd
+	ctl.mu.Unlock()
+	if cmd != nil && cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, sig)
 	}
 }
 

@@ -33,7 +33,8 @@ type Cluster struct {
 	Info *ClusterInfo
 	// InstanceID is the --instance-id of the test binary's controller. Apply
 	// labels every Rollout and AnalysisRun with it, so test binaries running side
-	// by side against one cluster each see only their own objects.
+	// by side against one cluster each see only their own objects. (In a
+	// Framework from WithInstance, it is that view's instance id.)
 	InstanceID string
 	Config     *rest.Config
 	Kube       kubernetes.Interface
@@ -176,6 +177,20 @@ func (f *Framework) NewNamespace(suffix string) *Framework {
 		}
 		_ = f.Kube.CoreV1().Namespaces().Delete(context.Background(), g.Namespace, metav1.DeleteOptions{})
 	})
+	return &g
+}
+
+// WithInstance returns a view of the same test and namespace whose Apply labels
+// Rollouts and AnalysisRuns for the controller instance id ("" leaves them
+// unlabelled, for a controller started without --instance-id), so a test can
+// drive a controller of its own that the shared one ignores. Register failure
+// dumps on the original Framework: the view's are not run.
+func (f *Framework) WithInstance(id string) *Framework {
+	g := *f
+	c := *f.Cluster
+	c.InstanceID = id
+	g.Cluster = &c
+	g.dumpers = nil
 	return &g
 }
 
