@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X github.com/sluice-dev/sluice/pkg/version.Version=$(VERSION)
 
 CLUSTER := $(GO) run ./hack/cluster
 
-.PHONY: all build codegen manifests verify test-unit test test-e2e e2e cluster-up cluster-down demo demo-down help
+.PHONY: all build codegen manifests verify test-unit test test-e2e e2e bench cluster-up cluster-down demo demo-down help
 
 all: build
 
@@ -49,6 +49,17 @@ test-e2e: build
 ## e2e: run the e2e tests against an already running cluster (make cluster-up)
 e2e: build
 	SLUICE_CONTROLLER_BIN=$(BIN)/sluice-controller $(GO) test -tags e2e -count=1 -timeout 40m ./test/e2e/... $(E2E_ARGS)
+
+## bench: the scale benchmark (test/bench, docs/benchmarks.md) at its defaults (N=1000 Rollouts),
+##   on the local cluster: started for the run (and stopped after) unless one is running. BENCH_ARGS='-n 100 --idle 1m'
+bench: build
+	@started=0; \
+	  if ! $(CLUSTER) env >/dev/null 2>&1; then \
+	    $(CLUSTER) down >/dev/null 2>&1 || true; \
+	    $(CLUSTER) up || exit 1; started=1; \
+	  fi; \
+	  status=0; $(GO) run ./test/bench --controller-bin=$(BIN)/sluice-controller $(BENCH_ARGS) || status=$$?; \
+	  if [ $$started = 1 ]; then $(CLUSTER) down; fi; exit $$status
 
 ## cluster-up / cluster-down: the local cluster (etcd, kube-apiserver, KWOK nodes, Prometheus)
 cluster-up:

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	"github.com/sluice-dev/sluice/test/e2e/framework"
 )
@@ -166,7 +165,6 @@ func TestPluginPromoteFullFromFirstPause(t *testing.T) {
 		t.Fatalf("the rollout paused %d times, want once (at the first pause only): %v", n, f.EventReasons("web"))
 	}
 }
-
 
 func TestPluginAbortThenRetry(t *testing.T) {
 	t.Parallel()
