@@ -77,6 +77,8 @@ type Controller struct {
 	rsLister              appslisters.ReplicaSetLister
 	serviceLister         corelisters.ServiceLister
 	podLister             cache.GenericLister
+	podIndex              cache.Indexer
+	rsIndex               cache.Indexer
 	deploymentLister      appslisters.DeploymentLister
 	runIndex              cache.Indexer
 	templateLister        sluicelisters.AnalysisTemplateLister
@@ -116,7 +118,15 @@ func NewController(cfg Config) (*Controller, error) {
 			cfg.Services.Informer().HasSynced,
 		},
 	}
+	if err := cfg.ReplicaSets.Informer().AddIndexers(cache.Indexers{rsOwnerIndex: replicaSetOwner}); err != nil {
+		return nil, fmt.Errorf("add ReplicaSet owner index: %w", err)
+	}
+	c.rsIndex = cfg.ReplicaSets.Informer().GetIndexer()
 	if cfg.Pods != nil {
+		if err := cfg.Pods.Informer().AddIndexers(cache.Indexers{podHashIndex: podHash}); err != nil {
+			return nil, fmt.Errorf("add pod hash index: %w", err)
+		}
+		c.podIndex = cfg.Pods.Informer().GetIndexer()
 		c.podLister = cfg.Pods.Lister()
 		c.synced = append(c.synced, cfg.Pods.Informer().HasSynced)
 	}

@@ -106,6 +106,9 @@ func (c *Controller) patchPodsMetadata(ctx context.Context, ro *v1alpha1.Rollout
 		return nil
 	}
 	labelKeys, annotationKeys := roleKeys(ro)
+	if len(labelKeys) == 0 && len(annotationKeys) == 0 {
+		return nil // no role metadata in the strategy: nothing to put on pods
+	}
 	pods, err := c.podsOf(rs)
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ func (c *Controller) ownedReplicaSets(ctx context.Context, ro *v1alpha1.Rollout)
 	if err != nil {
 		return nil, fmt.Errorf("invalid selector: %w", err)
 	}
-	all, err := c.rsLister.ReplicaSets(ro.Namespace).List(labels.Everything())
+	all, err := c.candidateReplicaSets(ro)
 	if err != nil {
 		return nil, err
 	}
@@ -222,9 +222,12 @@ func (c *Controller) scaleReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, 
 	if from == replicas {
 		return rs, nil
 	}
-	out := rs.DeepCopy()
-	out.Spec.Replicas = &replicas
-	written, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Update(ctx, out, metav1.UpdateOptions{})
+	// A patch of spec.replicas alone, not an update of the cached object: the
+	// ReplicaSet controller writes the status all the time, and an update
+	// carrying the cached resourceVersion would lose to each of those writes
+	// with a conflict (and a retried sync), though nothing it changed matters.
+	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, replicas)
+	written, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesMerge, patch, metav1.PatchOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("scale ReplicaSet %s to %d: %w", rs.Name, replicas, err)
 	}
@@ -308,4 +311,41 @@ func scaleDownDeadline(rs *appsv1.ReplicaSet) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// rsOwnerIndex indexes ReplicaSets by the UID of their controller, and orphans
+// under "orphan/<namespace>", so a sync reads its own ReplicaSets (and the few
+// it might adopt) instead of every ReplicaSet of the namespace.
+const rsOwnerIndex = "byOwner"
+
+func replicaSetOwner(obj any) ([]string, error) {
+	rs, ok := obj.(*appsv1.ReplicaSet)
+	if !ok {
+		return nil, nil
+	}
+	if ref := metav1.GetControllerOf(rs); ref != nil {
+		return []string{string(ref.UID)}, nil
+	}
+	return []string{"orphan/" + rs.Namespace}, nil
+}
+
+// candidateReplicaSets are the ReplicaSets a Rollout controls plus the orphans
+// of its namespace.
+func (c *Controller) candidateReplicaSets(ro *v1alpha1.Rollout) ([]*appsv1.ReplicaSet, error) {
+	if c.rsIndex == nil {
+		return c.rsLister.ReplicaSets(ro.Namespace).List(labels.Everything())
+	}
+	var out []*appsv1.ReplicaSet
+	for _, key := range []string{string(ro.UID), "orphan/" + ro.Namespace} {
+		objs, err := c.rsIndex.ByIndex(rsOwnerIndex, key)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			if rs, ok := o.(*appsv1.ReplicaSet); ok && rs.Namespace == ro.Namespace {
+				out = append(out, rs)
+			}
+		}
+	}
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
@@ -58,13 +59,13 @@ func (c *Controller) podsOf(rs *appsv1.ReplicaSet) ([]*metav1.PartialObjectMetad
 	if err != nil {
 		return nil, nil
 	}
-	objs, err := c.podLister.ByNamespace(rs.Namespace).List(sel)
+	objs, err := c.podIndex.ByIndex(podHashIndex, rs.Namespace+"/"+rs.Labels[HashLabel])
 	if err != nil {
 		return nil, err
 	}
 	var pods []*metav1.PartialObjectMetadata
 	for _, o := range objs {
-		if p, ok := o.(*metav1.PartialObjectMetadata); ok && strings.HasPrefix(p.Name, rs.Name+"-") {
+		if p, ok := o.(*metav1.PartialObjectMetadata); ok && strings.HasPrefix(p.Name, rs.Name+"-") && sel.Matches(labels.Set(p.Labels)) {
 			pods = append(pods, p)
 		}
 	}
@@ -106,4 +107,16 @@ func (c *Controller) restartPods(ctx context.Context, ro *v1alpha1.Rollout, rss 
 		}
 	}
 	return plan.done, plan.wait, nil
+}
+
+// podHashIndex indexes pods by "<namespace>/<pod-template-hash>", so reading a
+// ReplicaSet's pods does not scan every pod of the namespace.
+const podHashIndex = "byHash"
+
+func podHash(obj any) ([]string, error) {
+	p, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok || p.Labels[HashLabel] == "" {
+		return nil, nil
+	}
+	return []string{p.Namespace + "/" + p.Labels[HashLabel]}, nil
 }

@@ -46,6 +46,14 @@ func newClients(o Options) (*clients, error) {
 	if cs.kube, err = kubernetes.NewForConfig(kubeCfg); err != nil {
 		return nil, fmt.Errorf("build Kubernetes client: %w", err)
 	}
+	// Events get a client (and so a rate limiter) of their own: a wave of
+	// updates records about as many events as it makes other writes, and they
+	// must not hold back the writes that move rollouts.
+	eventsCfg := rest.CopyConfig(kubeCfg)
+	eventsCfg.UserAgent += "/events"
+	if cs.events, err = kubernetes.NewForConfig(eventsCfg); err != nil {
+		return nil, fmt.Errorf("build events client: %w", err)
+	}
 	if cs.sluice, err = sluiceclient.NewForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("build sluice client: %w", err)
 	}

@@ -192,7 +192,11 @@ func (m *manager) run(ctx context.Context) error {
 	defer shutdownServers(ctx, servers) // last: /healthz answers while draining
 
 	m.broadcaster.StartStructuredLogging(4)
-	m.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: m.clients.kube.CoreV1().Events("")})
+	events := m.clients.events
+	if events == nil {
+		events = m.clients.kube
+	}
+	m.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: events.CoreV1().Events("")})
 	defer m.broadcaster.Shutdown()
 
 	m.informers.start(ctx)
@@ -294,6 +298,8 @@ func eventScheme() *runtime.Scheme {
 type clients struct {
 	kube   kubernetes.Interface
 	sluice sluiceclient.Interface
+	// events records Events, with its own rate limiter (nil: use kube).
+	events kubernetes.Interface
 	// metadata reads objects as PartialObjectMetadata (pods: names, labels,
 	// timestamps — not their specs).
 	metadata metadata.Interface
