@@ -148,7 +148,7 @@ func TestNoWriteWhenNothingChanges(t *testing.T) {
 func TestRouteShapesThatAreErrors(t *testing.T) {
 	tests := []struct {
 		name, manifest, want string
-		routes              []string
+		routes               []string
 	}{
 		{"unnamed with two routes", hostSplit, "has 2 http routes", nil},
 		{"missing named route", hostSplit, `http route "nope" not found`, []string{"nope"}},
