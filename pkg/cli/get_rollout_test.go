@@ -99,7 +99,11 @@ func TestGetRolloutAborted(t *testing.T) {
 			Annotations:     map[string]string{view.RevisionAnnotation: "2"},
 			OwnerReferences: []metav1.OwnerReference{{Kind: "Rollout", Name: "web", UID: ro.UID, Controller: ptr(true)}},
 		},
-		Status: v1alpha1.AnalysisRunStatus{Phase: v1alpha1.AnalysisPhaseFailed, RunSummary: v1alpha1.RunSummary{Count: 2, Successful: 1, Failed: 1}},
+		Status: v1alpha1.AnalysisRunStatus{Phase: v1alpha1.AnalysisPhaseFailed, RunSummary: v1alpha1.RunSummary{Count: 2, Successful: 1, Failed: 1},
+			MetricResults: []v1alpha1.MetricResult{
+				{Name: "error-rate", Phase: v1alpha1.AnalysisPhaseFailed, Count: 2, Successful: 1, Failed: 1},
+				{Name: "latency", Phase: v1alpha1.AnalysisPhaseSuccessful, Count: 1, Successful: 1},
+			}},
 	}
 	objs := []runtime.Object{ro, stable, canary, crashing, run}
 	for _, suffix := range []string{"2kq7x", "8vbnm", "qz4lp", "w2x3y"} {

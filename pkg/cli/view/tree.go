@@ -134,17 +134,21 @@ func replicaSetNode(s Snapshot, rs *appsv1.ReplicaSet) *node {
 	return n
 }
 
-// analysisRunNode is an AnalysisRun row: phase and ✔/✖ metric counts.
+// analysisRunNode is an AnalysisRun row: phase and ✔/✖ counts of its
+// measurements (all metrics together), as a run in progress already has them.
 func analysisRunNode(s Snapshot, run *v1alpha1.AnalysisRun) *node {
 	phase := run.Status.Phase
 	if phase == "" {
 		phase = v1alpha1.AnalysisPhasePending
 	}
 	icon, t := analysisTone(phase)
-	sum := run.Status.RunSummary
-	info := fmt.Sprintf("%s %d, %s %d", iconHealthy, sum.Successful, iconDegraded, sum.Failed+sum.Error)
-	if sum.Inconclusive > 0 {
-		info += fmt.Sprintf(", %s %d", iconUnknown, sum.Inconclusive)
+	var ok, bad, unsure int32
+	for _, m := range run.Status.MetricResults {
+		ok, bad, unsure = ok+m.Successful, bad+m.Failed+m.Error, unsure+m.Inconclusive
+	}
+	info := fmt.Sprintf("%s %d, %s %d", iconHealthy, ok, iconDegraded, bad)
+	if unsure > 0 {
+		info += fmt.Sprintf(", %s %d", iconUnknown, unsure)
 	}
 	return &node{name: run.Name, kind: "AnalysisRun", status: cell{icon + " " + string(phase), t}, age: age(s.Now, run.CreationTimestamp.Time), info: info}
 }
