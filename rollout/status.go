@@ -22,6 +22,9 @@ type statusFacts struct {
 	// rss are all the Rollout's ReplicaSets.
 	rss []*appsv1.ReplicaSet
 	now time.Time
+	// abortedBecause is why this reconcile aborted (the RolloutAborted
+	// event's message), "" when it did not.
+	abortedBecause string
 }
 
 // completeStatus fills the counts, conditions, phase and message of a planned
@@ -58,7 +61,7 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 	failure := replicaFailure(f.rss)
 	setCondition(st, v1alpha1.RolloutReplicaFailure, failure != "", v1alpha1.ReasonFailedCreate, failure, now)
 
-	deadlineIn = updateProgressing(ro, &prev, st, complete, paused, now)
+	deadlineIn = updateProgressing(ro, &prev, st, complete, paused, now, f.abortedBecause)
 	if cond := condition(st, v1alpha1.RolloutProgressing); cond != nil && cond.Reason == v1alpha1.ReasonProgressDeadlineExceeded && ro.Spec.ProgressDeadlineAbort && !st.Abort {
 		// The next reconcile's plan records abortedAt and the RolloutAborted
 		// event, as for any abort.
@@ -75,7 +78,7 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 // deadline: any change in what the rollout runs counts as progress; time spent
 // paused does not count. It returns how long until the deadline passes (0 when no
 // deadline is running).
-func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, complete, paused bool, now metav1.Time) time.Duration {
+func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, complete, paused bool, now metav1.Time, abortedBecause string) time.Duration {
 	cond := condition(st, v1alpha1.RolloutProgressing)
 	progressed := prev.CurrentPodHash != st.CurrentPodHash || ptrValue(prev.CurrentStepIndex) != ptrValue(st.CurrentStepIndex) ||
 		prev.StableRS != st.StableRS || prev.UpdatedReplicas != st.UpdatedReplicas ||
@@ -86,7 +89,11 @@ func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, c
 		return 0
 	case st.Abort:
 		if cond == nil || cond.Reason != v1alpha1.ReasonRolloutAborted {
-			setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonRolloutAborted, "Rollout aborted", now)
+			msg := "Rollout aborted"
+			if abortedBecause != "" {
+				msg = abortedBecause // e.g. "Rollout aborted: step analysis is Failed"
+			}
+			setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonRolloutAborted, msg, now)
 		}
 		return 0
 	case paused:

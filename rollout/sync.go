@@ -104,7 +104,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if workload != nil {
 		st.WorkloadObservedGeneration = workload.Generation
 	}
-	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now})
+	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now, abortedBecause: eventMessage(p.Events, "RolloutAborted")})
 	if err := c.scaleDownWorkload(ctx, ro, workload, &st); err != nil {
 		return 0, err
 	}
@@ -351,4 +351,14 @@ func earliest(a, b time.Duration) time.Duration {
 
 func equalPtr(a, b *int32) bool {
 	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// eventMessage is the message of the plan's event with a reason, or "".
+func eventMessage(events []plan.Event, reason string) string {
+	for _, e := range events {
+		if e.Reason == reason {
+			return e.Message
+		}
+	}
+	return ""
 }

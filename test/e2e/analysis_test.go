@@ -150,6 +150,9 @@ func TestFailingAnalysisAbortsAndRetryMakesFreshRun(t *testing.T) {
 	if mirror := ro.Status.Canary.CurrentStepAnalysisRunStatus; mirror == nil || mirror.Status != v1alpha1.AnalysisPhaseFailed {
 		t.Errorf("mirror = %+v", mirror)
 	}
+	if !strings.Contains(ro.Status.Message, "step analysis is Failed") {
+		t.Errorf("the Rollout's message does not say why it aborted: %q", ro.Status.Message)
+	}
 
 	// The canary is fixed; retry starts over with a fresh run.
 	f.SetExporter(version, 0)
