@@ -29,8 +29,14 @@ func (p *planner) applied() (weight int32, stableHash string) {
 }
 
 // setTraffic asks the router for a weight and records the managed routes the
-// completed steps set. Routes exist only while stepping.
+// completed steps set. Routes exist only while stepping. Neither a weight nor a
+// route ever points at a canary without available pods (SPEC §2.7 rule 1),
+// whatever the router carried before: a superseded canary's weight, a rollback
+// target without pods, a canary that lost its pods.
 func (p *planner) setTraffic(weight int32, stable, canary *ReplicaSet, withRoutes bool) {
+	if canary.Available == 0 {
+		weight, withRoutes = 0, false
+	}
 	t := &trafficrouting.State{CanaryWeight: weight, StableHash: stable.Hash, CanaryHash: canary.Hash}
 	if withRoutes {
 		t.HeaderRoutes, t.MirrorRoutes = p.activeRoutes()
@@ -93,13 +99,19 @@ func (p *planner) routedCanarySize(weight int32) int32 {
 }
 
 // routedStableSize is the stable side's pod count while the canary has weight:
-// all replicas, or with dynamicStableScale its share of them.
+// all replicas, or with dynamicStableScale its share of them — but at least one
+// pod while a stable Service selects them, which must never select nothing
+// (SPEC §2.7 rule 1), even at weight 100.
 func (p *planner) routedStableSize(canaryWeight int32) int32 {
 	total := p.replicaCount()
 	if !p.canary.DynamicStableScale {
 		return total
 	}
-	return p.atLeastMinPods(routedCanaryReplicas(total, 100-canaryWeight), canaryWeight < 100)
+	size := p.atLeastMinPods(routedCanaryReplicas(total, 100-canaryWeight), canaryWeight < 100)
+	if p.in.StableService != nil {
+		size = max(size, min(1, total))
+	}
+	return size
 }
 
 func (p *planner) atLeastMinPods(size int32, hasShare bool) int32 {
@@ -190,14 +202,19 @@ func (p *planner) routedPromoting() {
 }
 
 // routedAborted sends all traffic back to stable at once; the canary keeps its
-// pods for abortScaleDownDelaySeconds (0 keeps them), so a retry is fast.
+// pods for abortScaleDownDelaySeconds (0 keeps them), so a retry is fast, and
+// in any case until the router carries weight 0 (SPEC §2.7 rule 2).
 func (p *planner) routedAborted() {
 	s, n := p.in.Stable, p.in.New
 	p.beginAbort(fmt.Sprintf("Rollout aborted: traffic back to stable ReplicaSet %s", s.Name))
 	p.setStepIndex(0)
 	p.setTraffic(0, s, s, false)
 	delay := time.Duration(ptrOr(p.canary.AbortScaleDownDelaySeconds, v1alpha1.DefaultAbortScaleDownDelaySeconds)) * time.Second
-	p.setRoutedReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: p.afterAbortDelay(n, delay)})
+	canary := p.afterAbortDelay(n, delay)
+	if !p.trafficSettled(0, s.Hash) {
+		canary = n.Replicas
+	}
+	p.setRoutedReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: canary})
 	p.pointServicesAt(s, s)
 }
 

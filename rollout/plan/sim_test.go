@@ -34,6 +34,9 @@ type world struct {
 	blueGreen bool
 	// prePromotion and postPromotion are what the hook reports for blue-green analysis.
 	prePromotion, postPromotion v1alpha1.AnalysisPhase
+	// routerDown makes the traffic router of a routed canary reject every
+	// update: status.canary.weights keeps what it last accepted.
+	routerDown bool
 }
 
 func newBlueGreenWorld(t *testing.T, replicas int32, bg *v1alpha1.BlueGreenStrategy) *world {
@@ -135,10 +138,18 @@ func (w *world) tick(step time.Duration) Plan {
 		}
 	}
 	w.ro.Status = p.Status
+	if t := p.Traffic; t != nil && !w.routerDown {
+		// The router accepts at once; the controller records what it accepted.
+		w.ro.Status.Canary.Weights = &v1alpha1.TrafficWeights{
+			Canary:   v1alpha1.WeightDestination{Weight: t.CanaryWeight, PodTemplateHash: t.CanaryHash},
+			Stable:   v1alpha1.WeightDestination{Weight: t.StableWeight(), PodTemplateHash: t.StableHash},
+			Verified: ptr(true),
+		}
+	}
 	for _, e := range p.Events {
 		w.events = append(w.events, e.Reason)
 	}
-	w.checkSafety()
+	w.checkSafety(p)
 	w.now = w.now.Add(step)
 	return p
 }
@@ -154,10 +165,14 @@ func (w *world) byName(name string) *ReplicaSet {
 }
 
 // checkSafety asserts the bounds of SPEC §2.7 once the stable side exists.
-func (w *world) checkSafety() {
+func (w *world) checkSafety(p Plan) {
 	w.t.Helper()
 	if w.blueGreen {
 		w.checkServices()
+		return
+	}
+	if w.ro.Spec.Strategy.Canary.TrafficRouting != nil {
+		w.checkRouted(p)
 		return
 	}
 	total := *w.ro.Spec.Replicas
@@ -183,6 +198,54 @@ func (w *world) checkSafety() {
 	w.checkServices()
 }
 
+// checkRouted asserts the rules of a routed canary: weights asked for and
+// carried are within 0..100 and sum to 100 (rule 4); no weight above 0 — and no
+// header or mirror route — toward a ReplicaSet without available pods, and no
+// Service selecting one (rule 1); the stable side at full size while a canary
+// runs, unless dynamicStableScale (rule 3).
+func (w *world) checkRouted(p Plan) {
+	w.t.Helper()
+	if w.ro.Status.StableRS == "" || w.current == w.ro.Status.StableRS && len(w.rs) == 1 {
+		return // first deploy: no pods anywhere yet, nothing to protect
+	}
+	at := w.now.Format(time.TimeOnly)
+	if t := p.Traffic; t != nil {
+		if t.CanaryWeight < 0 || t.CanaryWeight > 100 || t.CanaryWeight+t.StableWeight() != 100 {
+			w.t.Fatalf("%s: router asked for canary %d / stable %d (%s)", at, t.CanaryWeight, t.StableWeight(), w)
+		}
+		if routes := len(t.HeaderRoutes) + len(t.MirrorRoutes); routes > 0 && w.available(t.CanaryHash) == 0 {
+			w.t.Fatalf("%s: %d managed routes toward %s, which has no available pod (%s)", at, routes, t.CanaryHash, w)
+		}
+	}
+	if wt := w.ro.Status.Canary.Weights; wt != nil {
+		if wt.Canary.Weight < 0 || wt.Canary.Weight > 100 || wt.Canary.Weight+wt.Stable.Weight != 100 {
+			w.t.Fatalf("%s: router carries canary %d / stable %d (%s)", at, wt.Canary.Weight, wt.Stable.Weight, w)
+		}
+		for _, d := range []v1alpha1.WeightDestination{wt.Canary, wt.Stable} {
+			if d.Weight > 0 && w.available(d.PodTemplateHash) == 0 {
+				w.t.Fatalf("%s: weight %d toward %s, which has no available pod (%s)", at, d.Weight, d.PodTemplateHash, w)
+			}
+		}
+	}
+	for role, s := range w.services {
+		if s.SelectedHash != "" && w.available(s.SelectedHash) == 0 && !w.notReady[s.SelectedHash] {
+			w.t.Fatalf("%s: %s Service selects %s, which has no available pod (%s)", at, role, s.SelectedHash, w)
+		}
+	}
+	c := w.ro.Spec.Strategy.Canary
+	if stable := w.rs[w.ro.Status.StableRS]; stable != nil && !c.DynamicStableScale && stable.Replicas < *w.ro.Spec.Replicas {
+		w.t.Fatalf("%s: stable %s runs %d of %d replicas (%s)", at, stable.Hash, stable.Replicas, *w.ro.Spec.Replicas, w)
+	}
+}
+
+// available is the available pods of the ReplicaSet with hash (0 for none).
+func (w *world) available(hash string) int32 {
+	if rs := w.rs[hash]; rs != nil {
+		return rs.Available
+	}
+	return 0
+}
+
 // checkServices: no Service selects a ReplicaSet without an available pod.
 func (w *world) checkServices() {
 	w.t.Helper()
@@ -205,6 +268,9 @@ func (w *world) String() string {
 		if s, ok := w.services[role]; ok {
 			parts = append(parts, role+"→"+s.SelectedHash)
 		}
+	}
+	if wt := w.ro.Status.Canary.Weights; wt != nil {
+		parts = append(parts, fmt.Sprintf("weight %s:%d/%s:%d", wt.Canary.PodTemplateHash, wt.Canary.Weight, wt.Stable.PodTemplateHash, wt.Stable.Weight))
 	}
 	return strings.Join(parts, " ") + fmt.Sprintf(" step=%d", idx(w.ro.Status.CurrentStepIndex))
 }

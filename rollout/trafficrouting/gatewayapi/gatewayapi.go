@@ -8,6 +8,7 @@ package gatewayapi
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 
@@ -142,10 +143,15 @@ func headerRule(h v1alpha1.SetHeaderRoute, canaryRef map[string]any) map[string]
 	ref["weight"] = int64(1)
 	return map[string]any{
 		"name":        h.Name,
-		"matches":     []any{map[string]any{"headers": headers}},
+		"matches":     []any{map[string]any{"path": defaultPath(), "headers": headers}},
 		"backendRefs": []any{ref},
 	}
 }
+
+// defaultPath is the path match the HTTPRoute CRD defaults a match to. Rules
+// are built with the API server's defaults so that an unchanged rule compares
+// equal to the stored one and is not written again.
+func defaultPath() map[string]any { return map[string]any{"type": "PathPrefix", "value": "/"} }
 
 // mirrorRule serves matching requests as the main rule does and copies a share
 // of them to the canary with a RequestMirror filter.
@@ -156,11 +162,13 @@ func mirrorRule(m v1alpha1.SetMirrorRoute, canaryRef map[string]any, mainRefs []
 		if rm.Method != nil && rm.Method.Exact != "" {
 			match["method"] = rm.Method.Exact
 		}
+		match["path"] = defaultPath()
 		if rm.Path != nil {
 			match["path"] = pathMatch(rm.Path)
 		}
 		var headers []any
-		for name, v := range rm.Headers {
+		for _, name := range slices.Sorted(maps.Keys(rm.Headers)) { // a stable order: no spurious writes
+			v := rm.Headers[name]
 			headers = append(headers, headerMatch(name, &v))
 		}
 		if len(headers) > 0 {
@@ -168,9 +176,13 @@ func mirrorRule(m v1alpha1.SetMirrorRoute, canaryRef map[string]any, mainRefs []
 		}
 		matches = append(matches, match)
 	}
-	mirror := map[string]any{"name": canaryRef["name"]}
-	if port, ok := canaryRef["port"]; ok {
-		mirror["port"] = port
+	// The canary's backend reference (as the API server defaulted it), without
+	// the weight and filters a backendRef has and a mirror's does not.
+	mirror := map[string]any{}
+	for _, key := range []string{"group", "kind", "name", "namespace", "port"} {
+		if v, ok := canaryRef[key]; ok {
+			mirror[key] = runtime.DeepCopyJSONValue(v)
+		}
 	}
 	percent := int64(v1alpha1.DefaultMirrorPercentage)
 	if m.Percentage != nil {

@@ -55,9 +55,11 @@ func mirrorRoute(m v1alpha1.SetMirrorRoute, canaryDest map[string]any, mainRoute
 		}
 		matches = append(matches, match)
 	}
-	percent := float64(v1alpha1.DefaultMirrorPercentage)
+	// A whole number, as int64: that is how the JSON the API server returns
+	// decodes, so an unchanged route compares equal and is not written again.
+	percent := int64(v1alpha1.DefaultMirrorPercentage)
 	if m.Percentage != nil {
-		percent = float64(*m.Percentage)
+		percent = int64(*m.Percentage)
 	}
 	return map[string]any{
 		"name":             m.Name,

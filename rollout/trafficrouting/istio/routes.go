@@ -92,7 +92,8 @@ func (r *Router) setMatchedWeights(obj map[string]any, field string, n int, matc
 				continue
 			}
 			found = true
-			if _, err := r.setWeights(route["route"].([]any), s); err != nil {
+			dests, _ := route["route"].([]any)
+			if _, err := r.setWeights(dests, s); err != nil {
 				return fmt.Errorf("%s route %d: %w", field, i, err)
 			}
 		}
