@@ -29,27 +29,16 @@ func (c *Controller) watchAnalysis(cfg Config) error {
 	c.runIndex = runs.GetIndexer()
 	c.templateLister = cfg.AnalysisTemplates.Lister()
 	c.synced = append(c.synced, runs.HasSynced, cfg.AnalysisTemplates.Informer().HasSynced)
-	handlers := []struct {
-		informer cache.SharedIndexInformer
-		enqueue  func(any)
-	}{
-		{runs, c.enqueueRunOwner},
-		{cfg.AnalysisTemplates.Informer(), c.enqueueTemplateUsers},
+	if err := onEveryChange(runs, c.enqueueRunOwner); err != nil {
+		return err
+	}
+	if err := onEveryChange(cfg.AnalysisTemplates.Informer(), c.enqueueTemplateUsers); err != nil {
+		return err
 	}
 	if cfg.ClusterAnalysisTemplates != nil {
 		c.clusterTemplateLister = cfg.ClusterAnalysisTemplates.Lister()
 		c.synced = append(c.synced, cfg.ClusterAnalysisTemplates.Informer().HasSynced)
-		handlers = append(handlers, struct {
-			informer cache.SharedIndexInformer
-			enqueue  func(any)
-		}{cfg.ClusterAnalysisTemplates.Informer(), c.enqueueTemplateUsers})
-	}
-	for _, h := range handlers {
-		if _, err := h.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    h.enqueue,
-			UpdateFunc: func(_, obj any) { h.enqueue(obj) },
-			DeleteFunc: h.enqueue,
-		}); err != nil {
+		if err := onEveryChange(cfg.ClusterAnalysisTemplates.Informer(), c.enqueueTemplateUsers); err != nil {
 			return err
 		}
 	}

@@ -133,11 +133,7 @@ func NewController(cfg Config) (*Controller, error) {
 	if cfg.Deployments != nil {
 		c.deploymentLister = cfg.Deployments.Lister()
 		c.synced = append(c.synced, cfg.Deployments.Informer().HasSynced)
-		if _, err := cfg.Deployments.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    c.enqueueWorkloadUsers,
-			UpdateFunc: func(_, obj any) { c.enqueueWorkloadUsers(obj) },
-			DeleteFunc: c.enqueueWorkloadUsers,
-		}); err != nil {
+		if err := onEveryChange(cfg.Deployments.Informer(), c.enqueueWorkloadUsers); err != nil {
 			return nil, err
 		}
 	}
@@ -152,25 +148,13 @@ func NewController(cfg Config) (*Controller, error) {
 	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout, workloadIndex: workloadOfRollout, templateIndex: templatesOfRollout, routingIndex: routingObjectsOfRollout}); err != nil {
 		return nil, fmt.Errorf("add Rollout service index: %w", err)
 	}
-	if _, err := cfg.Rollouts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
-		DeleteFunc: c.enqueue,
-	}); err != nil {
+	if err := onEveryChange(cfg.Rollouts.Informer(), c.enqueue); err != nil {
 		return nil, err
 	}
-	if _, err := cfg.ReplicaSets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueueOwner,
-		UpdateFunc: func(_, obj any) { c.enqueueOwner(obj) },
-		DeleteFunc: c.enqueueOwner,
-	}); err != nil {
+	if err := onEveryChange(cfg.ReplicaSets.Informer(), c.enqueueOwner); err != nil {
 		return nil, err
 	}
-	if _, err := cfg.Services.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueueServiceUsers,
-		UpdateFunc: func(_, obj any) { c.enqueueServiceUsers(obj) },
-		DeleteFunc: c.enqueueServiceUsers,
-	}); err != nil {
+	if err := onEveryChange(cfg.Services.Informer(), c.enqueueServiceUsers); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/tools/cache"
 
 	appsv1 "k8s.io/api/apps/v1"
 
@@ -13,6 +14,17 @@ import (
 )
 
 func isConflict(err error) bool { return apierrors.IsConflict(err) }
+
+// onEveryChange calls fn with the object of every add, update and delete an
+// informer sees: every handler of this controller only enqueues.
+func onEveryChange(informer cache.SharedInformer, fn func(any)) error {
+	_, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    fn,
+		UpdateFunc: func(_, obj any) { fn(obj) },
+		DeleteFunc: fn,
+	})
+	return err
+}
 
 // rolloutsSelecting lists the Rollouts in a ReplicaSet's namespace whose selector
 // matches its labels.

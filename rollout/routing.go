@@ -82,6 +82,13 @@ func routingObjectsOfRollout(obj any) ([]string, error) {
 	return keys, nil
 }
 
+// routingResources maps the routing kinds to the resource names in index keys.
+var routingResources = map[string]string{
+	"VirtualService":  istio.VirtualServices.Resource,
+	"DestinationRule": istio.DestinationRules.Resource,
+	"HTTPRoute":       gatewayapi.HTTPRoutes.Resource,
+}
+
 // enqueueRoutingUsers wakes the Rollouts that route through an object (one was
 // deleted, re-created, or edited by someone else).
 func (c *Controller) enqueueRoutingUsers(obj any) {
@@ -92,8 +99,7 @@ func (c *Controller) enqueueRoutingUsers(obj any) {
 	if !ok {
 		return
 	}
-	resource := map[string]string{"VirtualService": "virtualservices", "DestinationRule": "destinationrules", "HTTPRoute": "httproutes"}[u.GetKind()]
-	users, err := c.rolloutIndex.ByIndex(routingIndex, resource+"/"+u.GetNamespace()+"/"+u.GetName())
+	users, err := c.rolloutIndex.ByIndex(routingIndex, routingResources[u.GetKind()]+"/"+u.GetNamespace()+"/"+u.GetName())
 	if err != nil {
 		return
 	}

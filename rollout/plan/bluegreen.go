@@ -37,7 +37,7 @@ func (p *planner) blueGreenSteady() {
 	n := p.in.New
 	p.status.StableRS = n.Hash
 	p.clearUpdateState()
-	p.setBlueGreenReplicas(map[string]int32{n.Name: p.replicaCount()})
+	p.setReplicasAtOnce(map[string]int32{n.Name: p.replicaCount()})
 	p.pointBlueGreenServices(n, n)
 }
 
@@ -50,7 +50,7 @@ func (p *planner) blueGreenAborted() {
 	// The preview pods go abortScaleDownDelaySeconds after the abort (0 keeps
 	// them); the deadline derives from status.abortedAt, so it survives restarts.
 	delay := time.Duration(ptrOr(p.blueGreen.AbortScaleDownDelaySeconds, v1alpha1.DefaultAbortScaleDownDelaySeconds)) * time.Second
-	p.setBlueGreenReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: p.afterAbortDelay(n, delay)})
+	p.setReplicasAtOnce(map[string]int32{s.Name: p.replicaCount(), n.Name: p.afterAbortDelay(n, delay)})
 	p.pointBlueGreenServices(s, s)
 }
 
@@ -62,7 +62,7 @@ func (p *planner) blueGreenPreview() {
 	if c := p.blueGreen.PreviewReplicaCount; c != nil {
 		preview = min(*c, preview)
 	}
-	p.setBlueGreenReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: preview})
+	p.setReplicasAtOnce(map[string]int32{s.Name: p.replicaCount(), n.Name: preview})
 	p.pointBlueGreenServices(s, n)
 	if !p.reached(n, preview) {
 		return
@@ -99,7 +99,7 @@ func (p *planner) blueGreenPauseOver() bool {
 func (p *planner) blueGreenPromote() {
 	s, n := p.in.Stable, p.in.New
 	total := p.replicaCount()
-	p.setBlueGreenReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: total})
+	p.setReplicasAtOnce(map[string]int32{s.Name: p.replicaCount(), n.Name: total})
 	if !p.reached(n, total) {
 		p.pointBlueGreenServices(s, n)
 		return
@@ -134,10 +134,11 @@ func (p *planner) clearUpdateState() {
 	p.status.BlueGreen.ScaleUpPreviewCheckPoint = false
 }
 
-// setBlueGreenReplicas sets the targets at once (blue-green runs both sides at
-// size; there is no surge bound). ReplicaSets without a target go to 0 unless
+// setReplicasAtOnce sets the targets at once, with no surge bound: blue-green
+// runs both sides at size, and a routed canary's router (not a replica ratio)
+// bounds what users see. ReplicaSets without a target go to 0 unless
 // they are inside their scale-down delay.
-func (p *planner) setBlueGreenReplicas(targets map[string]int32) {
+func (p *planner) setReplicasAtOnce(targets map[string]int32) {
 	for _, rs := range p.in.all() {
 		if t, ok := targets[rs.Name]; ok {
 			p.replicas[rs.Name] = t

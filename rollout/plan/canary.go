@@ -133,7 +133,7 @@ func (p *planner) steady() {
 	p.status.Abort = false
 	p.status.AbortedAt = nil
 	if p.routed() {
-		p.setRoutedReplicas(map[string]int32{n.Name: p.replicaCount()})
+		p.setReplicasAtOnce(map[string]int32{n.Name: p.replicaCount()})
 		p.setTraffic(0, n, n, false)
 	} else {
 		p.scaleTo(map[string]int32{n.Name: p.replicaCount()}, 0)

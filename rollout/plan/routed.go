@@ -59,7 +59,7 @@ func (p *planner) routedHoldWeight(weight int32) bool {
 	applied, _ := p.applied()
 	canary := p.routedCanarySize(max(weight, applied))
 	stable := p.routedStableSize(min(weight, applied))
-	p.setRoutedReplicas(map[string]int32{n.Name: canary, s.Name: stable})
+	p.setReplicasAtOnce(map[string]int32{n.Name: canary, s.Name: stable})
 
 	next := applied
 	if weight < applied || n.Available >= p.routedCanarySize(weight) && (weight == 0 || n.Available > 0) {
@@ -76,7 +76,7 @@ func (p *planner) routedHoldWeight(weight int32) bool {
 	}
 	// With the traffic moved, the sides shrink to the step's own sizes.
 	canary, stable = p.routedCanarySize(weight), p.routedStableSize(weight)
-	p.setRoutedReplicas(map[string]int32{n.Name: canary, s.Name: stable})
+	p.setReplicasAtOnce(map[string]int32{n.Name: canary, s.Name: stable})
 	return p.reached(n, canary) && p.reached(s, stable) && p.othersGone()
 }
 
@@ -163,11 +163,6 @@ func (p *planner) activeRoutes() (headers []v1alpha1.SetHeaderRoute, mirrors []v
 	return headers, mirrors
 }
 
-// setRoutedReplicas sets the targets at once (the router, not a replica ratio,
-// bounds what users see). Other ReplicaSets go to 0 unless inside their
-// scale-down delay.
-func (p *planner) setRoutedReplicas(targets map[string]int32) { p.setBlueGreenReplicas(targets) }
-
 // routedPromoting brings the new ReplicaSet to full size, then moves the stable
 // side (Service selector, or stable subset) onto it, and once that shows in the
 // EndpointSlices returns the weight to 0 — both sides are the new pods by then.
@@ -176,7 +171,7 @@ func (p *planner) routedPromoting() {
 	s, n := p.in.Stable, p.in.New
 	total := p.replicaCount()
 	applied, _ := p.applied()
-	p.setRoutedReplicas(map[string]int32{n.Name: total, s.Name: p.routedStableSize(applied)})
+	p.setReplicasAtOnce(map[string]int32{n.Name: total, s.Name: p.routedStableSize(applied)})
 	if !p.reached(n, total) {
 		p.setTraffic(applied, s, n, false)
 		p.pointServicesAt(s, p.canaryServiceTarget())
@@ -214,7 +209,7 @@ func (p *planner) routedAborted() {
 	if !p.trafficSettled(0, s.Hash) {
 		canary = n.Replicas
 	}
-	p.setRoutedReplicas(map[string]int32{s.Name: p.replicaCount(), n.Name: canary})
+	p.setReplicasAtOnce(map[string]int32{s.Name: p.replicaCount(), n.Name: canary})
 	p.pointServicesAt(s, s)
 }
 
