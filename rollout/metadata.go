@@ -73,23 +73,18 @@ func withoutRoleMetadata(rs *appsv1.ReplicaSet) *appsv1.ReplicaSet {
 // checked on every sync from the pod cache, so a pod created while the template
 // changed is caught up too; only pods that differ are written.
 func (c *Controller) syncRoleMetadata(ctx context.Context, ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet, want *v1alpha1.PodTemplateMetadata) (*appsv1.ReplicaSet, error) {
-	desired := v1alpha1.PodTemplateMetadata{}
-	if want != nil {
-		desired.Labels = withoutKeys(want.Labels, ro.Spec.Selector.MatchLabels, HashLabel)
-		desired.Annotations = maps.Clone(want.Annotations)
-	}
-	applied := appliedMetadata(rs)
-	if !maps.Equal(applied.Labels, desired.Labels) || !maps.Equal(applied.Annotations, desired.Annotations) {
-		out := rs.DeepCopy()
-		t := &out.Spec.Template
-		t.Labels = merged(t.Labels, applied.Labels, desired.Labels)
-		t.Annotations = merged(t.Annotations, applied.Annotations, desired.Annotations)
-		raw, _ := json.Marshal(desired)
-		if out.Annotations == nil {
-			out.Annotations = map[string]string{}
-		}
-		out.Annotations[RoleMetadataAnnotation] = string(raw)
-		written, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Update(ctx, out, metav1.UpdateOptions{})
+	out, desired, changed := withRoleMetadata(ro, rs, want)
+	if changed {
+		// A patch of the template metadata and the record alone: an update of the
+		// cached object would conflict with the ReplicaSet controller's status writes.
+		patch, _ := json.Marshal(map[string]any{
+			"metadata": map[string]any{"annotations": map[string]string{RoleMetadataAnnotation: out.Annotations[RoleMetadataAnnotation]}},
+			"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
+				"labels":      mapPatch(rs.Spec.Template.Labels, out.Spec.Template.Labels),
+				"annotations": mapPatch(rs.Spec.Template.Annotations, out.Spec.Template.Annotations),
+			}}},
+		})
+		written, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesMerge, patch, metav1.PatchOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("set role metadata of ReplicaSet %s: %w", rs.Name, err)
 		}
@@ -97,6 +92,48 @@ func (c *Controller) syncRoleMetadata(ctx context.Context, ro *v1alpha1.Rollout,
 		rs = written
 	}
 	return rs, c.patchPodsMetadata(ctx, ro, rs, desired)
+}
+
+// withRoleMetadata returns the ReplicaSet with its pod template carrying the
+// role metadata want (and no longer what another role put there), the metadata
+// itself, and whether anything changed. rs is not modified.
+func withRoleMetadata(ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet, want *v1alpha1.PodTemplateMetadata) (*appsv1.ReplicaSet, v1alpha1.PodTemplateMetadata, bool) {
+	desired := v1alpha1.PodTemplateMetadata{}
+	if want != nil {
+		desired.Labels = withoutKeys(want.Labels, ro.Spec.Selector.MatchLabels, HashLabel)
+		desired.Annotations = maps.Clone(want.Annotations)
+	}
+	applied := appliedMetadata(rs)
+	if maps.Equal(applied.Labels, desired.Labels) && maps.Equal(applied.Annotations, desired.Annotations) {
+		return rs, desired, false
+	}
+	out := rs.DeepCopy()
+	t := &out.Spec.Template
+	t.Labels = merged(t.Labels, applied.Labels, desired.Labels)
+	t.Annotations = merged(t.Annotations, applied.Annotations, desired.Annotations)
+	raw, _ := json.Marshal(desired)
+	if out.Annotations == nil {
+		out.Annotations = map[string]string{}
+	}
+	out.Annotations[RoleMetadataAnnotation] = string(raw)
+	return out, desired, true
+}
+
+// mapPatch is the merge patch taking have to want: changed keys set, removed
+// keys null.
+func mapPatch(have, want map[string]string) map[string]any {
+	out := map[string]any{}
+	for k, v := range want {
+		if have[k] != v {
+			out[k] = v
+		}
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			out[k] = nil
+		}
+	}
+	return out
 }
 
 // patchPodsMetadata brings the ReplicaSet's running pods to the desired role

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"sort"
 	"strconv"
@@ -12,11 +11,9 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/rand"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
@@ -96,73 +93,11 @@ func (c *Controller) releaseReplicaSet(ctx context.Context, rs *appsv1.ReplicaSe
 	return nil
 }
 
-// findNewReplicaSet returns the ReplicaSet that runs the Rollout's pod template.
-//
-// ReplicaSets are identified by pod template equality, not by hash (SPEC §8), so a
-// change of hashing never redeploys anything. The Rollout's template is compared
-// with the API server's defaulted form (defaulted), because a ReplicaSet's stored
-// template carries server defaults the Rollout's does not.
-func findNewReplicaSet(defaulted *corev1.PodTemplateSpec, rss []*appsv1.ReplicaSet) *appsv1.ReplicaSet {
-	var found *appsv1.ReplicaSet
-	for _, rs := range rss {
-		if !equality.Semantic.DeepEqual(withoutHashLabel(&withoutRoleMetadata(rs).Spec.Template), withoutHashLabel(defaulted)) {
-			continue
-		}
-		if found == nil || revisionOf(rs) > revisionOf(found) {
-			found = rs
-		}
-	}
-	return found
-}
-
-// withoutHashLabel returns a copy of a template without sluice's hash label.
-func withoutHashLabel(t *corev1.PodTemplateSpec) *corev1.PodTemplateSpec {
-	out := t.DeepCopy()
-	delete(out.Labels, HashLabel)
-	if len(out.Labels) == 0 {
-		out.Labels = nil
-	}
-	return out
-}
-
-// defaultedTemplate asks the API server to default a pod template, with a
-// dry-run ReplicaSet create: the only exact way to know what a ReplicaSet made from
-// the template will store. It is called only when the Rollout's generation changed.
-func (c *Controller) defaultedTemplate(ctx context.Context, ro *v1alpha1.Rollout, template *corev1.PodTemplateSpec) (*corev1.PodTemplateSpec, error) {
-	probe := &appsv1.ReplicaSet{
-		ObjectMeta: metav1.ObjectMeta{GenerateName: ro.Name + "-probe-", Namespace: ro.Namespace},
-		Spec: appsv1.ReplicaSetSpec{
-			Replicas: ptrTo(int32(0)),
-			Selector: ro.Spec.Selector,
-			Template: *template.DeepCopy(),
-		},
-	}
-	out, err := c.kube.AppsV1().ReplicaSets(ro.Namespace).Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-	if err != nil {
-		return nil, fmt.Errorf("default pod template (dry-run create): %w", err)
-	}
-	return &out.Spec.Template, nil
-}
-
-// podTemplateHash names a new ReplicaSet: a short hash of the template and the
-// collision count. It only names; it never identifies (see findNewReplicaSet).
-func podTemplateHash(template *corev1.PodTemplateSpec, collisionCount *int32) string {
-	raw, _ := json.Marshal(withoutHashLabel(template))
-	h := fnv.New32a()
-	h.Write(raw)
-	if collisionCount != nil {
-		h.Write([]byte(strconv.Itoa(int(*collisionCount))))
-	}
-	return rand.SafeEncodeString(fmt.Sprint(h.Sum32()))
-}
-
-// createReplicaSet creates the ReplicaSet for a new pod template at 0 replicas.
-// When the name is taken by a ReplicaSet with a different template (a hash
-// collision) it returns the bumped collision count so the caller can record it in
-// status and retry with a new name.
-func (c *Controller) createReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, template *corev1.PodTemplateSpec, rss []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, *int32, error) {
-	collisions := ro.Status.CollisionCount
-	hash := podTemplateHash(template, collisions)
+// newReplicaSet builds (without creating it) the ReplicaSet for a pod template
+// no ReplicaSet runs yet: named by the template's hash, owned by the Rollout, at
+// the next revision and 0 replicas. The plan sizes it; apply creates it.
+func newReplicaSet(ro *v1alpha1.Rollout, template *corev1.PodTemplateSpec, rss []*appsv1.ReplicaSet) *appsv1.ReplicaSet {
+	hash := podTemplateHash(template, ro.Status.CollisionCount)
 	t := template.DeepCopy()
 	if t.Labels == nil {
 		t.Labels = map[string]string{}
@@ -180,7 +115,7 @@ func (c *Controller) createReplicaSet(ctx context.Context, ro *v1alpha1.Rollout,
 	if id, ok := ro.Labels[InstanceLabel]; ok {
 		rsLabels[InstanceLabel] = id
 	}
-	rs := &appsv1.ReplicaSet{
+	return &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:            ro.Name + "-" + hash,
 			Namespace:       ro.Namespace,
@@ -195,25 +130,40 @@ func (c *Controller) createReplicaSet(ctx context.Context, ro *v1alpha1.Rollout,
 			Template:        *t,
 		},
 	}
+}
+
+// createReplicaSet creates a ReplicaSet built by newReplicaSet at its planned
+// size, so a new template costs one write, not a create and a scale. When the
+// name is taken by a ReplicaSet with another template (a hash collision) the
+// bumped collision count is recorded in status and the sync fails, to be retried
+// under a new name.
+func (c *Controller) createReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet, template *corev1.PodTemplateSpec, replicas int32) (*appsv1.ReplicaSet, error) {
+	rs = rs.DeepCopy()
+	rs.Spec.Replicas = ptrTo(replicas)
 	created, err := c.kube.AppsV1().ReplicaSets(ro.Namespace).Create(ctx, rs, metav1.CreateOptions{})
 	if err == nil {
-		c.recorder.Eventf(ro, corev1.EventTypeNormal, "NewReplicaSetCreated", "Created ReplicaSet %s (revision %s)", created.Name, created.Annotations[RevisionAnnotation])
-		return created, collisions, nil
+		c.freshness.Created(ro.UID, created.Name) // the next sync waits for the cache to show it
+		c.recorder.Eventf(ro, corev1.EventTypeNormal, "NewReplicaSetCreated", "Created ReplicaSet %s (revision %s) with %d replicas", created.Name, created.Annotations[RevisionAnnotation], replicas)
+		return created, nil
 	}
 	if !apierrors.IsAlreadyExists(err) {
-		return nil, collisions, fmt.Errorf("create ReplicaSet %s: %w", rs.Name, err)
+		return nil, fmt.Errorf("create ReplicaSet %s: %w", rs.Name, err)
 	}
-	// The name exists. If it is ours with the same template, the cache was behind.
+	// The name exists. If it is ours with this template, the cache was behind.
 	existing, getErr := c.kube.AppsV1().ReplicaSets(ro.Namespace).Get(ctx, rs.Name, metav1.GetOptions{})
-	if getErr == nil && metav1.IsControlledBy(existing, ro) &&
-		equality.Semantic.DeepEqual(withoutHashLabel(&withoutRoleMetadata(existing).Spec.Template), withoutHashLabel(template)) {
-		return existing, collisions, nil
+	if getErr == nil && metav1.IsControlledBy(existing, ro) && templateCovers(&withoutRoleMetadata(existing).Spec.Template, template) {
+		return existing, nil
 	}
 	next := int32(1)
-	if collisions != nil {
-		next = *collisions + 1
+	if ro.Status.CollisionCount != nil {
+		next = *ro.Status.CollisionCount + 1
 	}
-	return nil, &next, fmt.Errorf("ReplicaSet name %s collides with another template; collisionCount now %d", rs.Name, next)
+	st := ro.Status.DeepCopy()
+	st.CollisionCount = &next
+	if _, werr := c.writeStatus(ctx, ro, *st); werr != nil {
+		return nil, werr
+	}
+	return nil, fmt.Errorf("ReplicaSet name %s collides with another template; collisionCount now %d", rs.Name, next)
 }
 
 // scaleReplicaSet writes a ReplicaSet's replica count and returns the written object.
