@@ -90,6 +90,8 @@ type Controller struct {
 	queue                 workqueue.TypedRateLimitingInterface[cache.ObjectName]
 	synced                []cache.InformerSynced
 	freshness             *freshness.Tracker
+	counts                *countsBatch
+	pauses                *pauseStarts
 }
 
 // NewController wires the informers' event handlers to a rate-limited queue.
@@ -109,6 +111,8 @@ func NewController(cfg Config) (*Controller, error) {
 		routing:       cfg.Routing,
 		clock:         cfg.Clock,
 		freshness:     freshness.New(),
+		counts:        newCountsBatch(),
+		pauses:        newPauseStarts(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
 			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "rollouts"}),

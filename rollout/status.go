@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
@@ -240,17 +241,26 @@ func setConditionStatus(st *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionT
 }
 
 // writeStatus writes the status through the status subresource, unless nothing
-// changed: an idle Rollout costs no writes.
-func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, st v1alpha1.RolloutStatus) error {
+// changed (an idle Rollout costs no writes) or only counts changed and the write
+// is batched (see countsDelay); it then returns how soon to look again.
+func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, st v1alpha1.RolloutStatus) (time.Duration, error) {
+	key := cache.MetaObjectToName(ro)
 	if equality.Semantic.DeepEqual(ro.Status, st) {
-		return nil
+		c.counts.done(key)
+		return 0, nil
+	}
+	if onlyCountsDiffer(&ro.Status, &st) {
+		if wait := c.counts.wait(key, c.clock.Now()); wait > 0 {
+			return wait, nil
+		}
 	}
 	out := ro.DeepCopy()
 	out.Status = st
 	written, err := c.sluice.SluiceV1alpha1().Rollouts(ro.Namespace).UpdateStatus(ctx, out, metav1.UpdateOptions{})
 	if err != nil {
-		return fmt.Errorf("update status: %w", err)
+		return 0, fmt.Errorf("update status: %w", err)
 	}
+	c.counts.done(key)
 	c.freshness.Wrote(ro, written)
-	return nil
+	return 0, nil
 }

@@ -31,6 +31,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	logger := klog.FromContext(ctx)
 	cached, err := c.rolloutLister.Rollouts(key.Namespace).Get(key.Name)
 	if apierrors.IsNotFound(err) {
+		c.counts.done(key)
+		c.pauses.record(key, nil)
 		return 0, nil
 	}
 	if err != nil {
@@ -55,6 +57,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 			return staleRetry, nil
 		}
 	}
+	if c.freshness.Missing(ro.UID, func(name string) bool { return containsName(rss, name) }) {
+		return staleRetry, nil // a ReplicaSet this controller created is not in the cache yet
+	}
 
 	if msg := c.invalidSpec(ro); msg != "" {
 		return 0, c.reportInvalid(ctx, ro, msg, rss, now)
@@ -65,6 +70,11 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if err != nil {
 		return 0, err
 	}
+	var pending *appsv1.ReplicaSet // the new ReplicaSet when apply still has to create it
+	if newRS == nil {
+		pending = newReplicaSet(ro, template, rss)
+		newRS = pending
+	}
 	if !containsRS(rss, newRS) {
 		rss = append(rss, newRS)
 	}
@@ -73,6 +83,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if err != nil {
 		return 0, err
 	}
+	in.ExactPauseStarts = c.pauses.of(key)
 	runs := c.analysisRunsOf(ro)
 	current, spent := findCurrentRuns(ro, runs, newRS.Labels[HashLabel])
 	analysisInput(&in, ro, current)
@@ -85,7 +96,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		"stableService", p.StableServiceHash, "canaryService", p.CanaryServiceHash,
 		"activeService", p.ActiveServiceHash, "previewService", p.PreviewServiceHash)
 
-	if err := c.apply(ctx, ro, p, rss, svcs); err != nil {
+	if err := c.apply(ctx, ro, p, rss, pending, template, svcs); err != nil {
 		return 0, err
 	}
 	st := p.Status
@@ -108,14 +119,16 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if err := c.scaleDownWorkload(ctx, ro, workload, &st); err != nil {
 		return 0, err
 	}
-	if err := c.writeStatus(ctx, cached, st); err != nil {
+	writeIn, err := c.writeStatus(ctx, cached, st)
+	if err != nil {
 		return 0, err
 	}
+	c.pauses.record(key, st.PauseConditions)
 	for _, e := range p.Events {
 		c.recorder.Event(cached, eventType(e.Warning), e.Reason, e.Message)
 	}
 	observeUpdateEnd(&cached.Status, &st, in, newRS, now)
-	return earliest(earliest(p.RequeueAfter, deadlineIn), restartIn), nil
+	return earliest(earliest(p.RequeueAfter, deadlineIn), earliest(restartIn, writeIn)), nil
 }
 
 // restartIfSteady works on spec.restartAt once the Rollout runs one template at
@@ -135,11 +148,10 @@ func (c *Controller) restartIfSteady(ctx context.Context, ro *v1alpha1.Rollout, 
 	return wait, nil
 }
 
-// currentReplicaSet returns the ReplicaSet of the pod template, creating it at 0
-// replicas when there is none. The answer is persisted as status.currentPodHash
-// for status.observedGeneration (and the workload's generation), so the API
-// server is asked to default the template (one dry-run call) only when the
-// template may have changed.
+// currentReplicaSet returns the ReplicaSet that runs the pod template, or nil
+// when none does yet. The answer is persisted as status.currentPodHash for
+// status.observedGeneration (and the workload's generation), so the template is
+// looked for again only when it may have changed (see identifyReplicaSet).
 func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, template *corev1.PodTemplateSpec, workload *appsv1.Deployment, rss []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, error) {
 	unchanged := ro.Status.ObservedGeneration == ro.Generation &&
 		(workload == nil || ro.Status.WorkloadObservedGeneration == workload.Generation)
@@ -148,22 +160,7 @@ func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout
 			return rs, nil
 		}
 	}
-	defaulted, err := c.defaultedTemplate(ctx, ro, template)
-	if err != nil {
-		return nil, err
-	}
-	if rs := findNewReplicaSet(defaulted, rss); rs != nil {
-		return rs, nil
-	}
-	created, collisions, err := c.createReplicaSet(ctx, ro, template, rss)
-	if err != nil && collisions != nil && !equalPtr(collisions, ro.Status.CollisionCount) {
-		st := ro.Status.DeepCopy()
-		st.CollisionCount = collisions
-		if werr := c.writeStatus(ctx, ro, *st); werr != nil {
-			return nil, werr
-		}
-	}
-	return created, err
+	return c.identifyReplicaSet(ctx, ro, template, rss)
 }
 
 // managedServices are the Services a Rollout's strategy points at ReplicaSets;
@@ -218,15 +215,27 @@ func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *a
 }
 
 // apply carries out a plan: scale-downs before scale-ups (so the surge bound
-// holds even between the writes), then Services, then bookkeeping.
-func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, rss []*appsv1.ReplicaSet, svcs managedServices) error {
+// holds even between the writes), then Services, then bookkeeping. pending is
+// the new ReplicaSet when it does not exist yet: it is created at its planned
+// size where the scale-ups are made.
+func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, rss []*appsv1.ReplicaSet, pending *appsv1.ReplicaSet, template *corev1.PodTemplateSpec, svcs managedServices) error {
 	// Role metadata first, so pods a scale-up creates already carry it.
-	if err := c.applyRoleMetadata(ctx, ro, p, rss); err != nil {
+	if err := c.applyRoleMetadata(ctx, ro, p, rss, pending); err != nil {
 		return err
 	}
 	for _, growing := range []bool{false, true} {
 		for i, rs := range rss {
 			want, ok := p.Replicas[rs.Name]
+			if isPending(rs, pending) {
+				if growing {
+					created, err := c.createReplicaSet(ctx, ro, rs, template, want)
+					if err != nil {
+						return err
+					}
+					rss[i] = created
+				}
+				continue
+			}
 			if !ok || (want > ptrValue(rs.Spec.Replicas)) != growing {
 				continue
 			}
@@ -266,13 +275,19 @@ func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Pla
 
 // applyRoleMetadata gives the new and stable ReplicaSets' pods the metadata of
 // their current role (canaryMetadata/stableMetadata, previewMetadata/activeMetadata).
-func (c *Controller) applyRoleMetadata(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, rss []*appsv1.ReplicaSet) error {
+// A pending ReplicaSet gets it into the object it will be created from.
+func (c *Controller) applyRoleMetadata(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, rss []*appsv1.ReplicaSet, pending *appsv1.ReplicaSet) error {
 	for i, rs := range rss {
 		hash := rs.Labels[HashLabel]
 		if hash != p.Status.StableRS && hash != p.Status.CurrentPodHash {
 			continue
 		}
-		written, err := c.syncRoleMetadata(ctx, ro, rs, roleMetadata(ro, rs, p.Status.StableRS))
+		want := roleMetadata(ro, rs, p.Status.StableRS)
+		if isPending(rs, pending) {
+			rss[i], _, _ = withRoleMetadata(ro, rs, want)
+			continue
+		}
+		written, err := c.syncRoleMetadata(ctx, ro, rs, want)
 		if err != nil {
 			return err
 		}
@@ -290,8 +305,8 @@ func (c *Controller) reportInvalid(ctx context.Context, ro *v1alpha1.Rollout, ms
 		previous = cond.Message
 	}
 	completeStatus(ro, st, statusFacts{invalid: msg, rss: rss, now: now})
-	if err := c.writeStatus(ctx, ro, *st); err != nil {
-		return err
+	if _, err := c.writeStatus(ctx, ro, *st); err != nil {
+		return err // a batched counts-only write waits for the retry (errSpecInvalid backs off)
 	}
 	if previous != msg {
 		c.recorder.Event(ro, corev1.EventTypeWarning, "InvalidSpec", msg)
@@ -323,8 +338,17 @@ func byHash(rss []*appsv1.ReplicaSet, hash string) *appsv1.ReplicaSet {
 }
 
 func containsRS(rss []*appsv1.ReplicaSet, rs *appsv1.ReplicaSet) bool {
+	return containsName(rss, rs.Name)
+}
+
+// isPending reports whether rs is the pending (not yet created) ReplicaSet.
+func isPending(rs, pending *appsv1.ReplicaSet) bool {
+	return pending != nil && rs.Name == pending.Name
+}
+
+func containsName(rss []*appsv1.ReplicaSet, name string) bool {
 	for _, r := range rss {
-		if r.Name == rs.Name {
+		if r.Name == name {
 			return true
 		}
 	}

@@ -116,8 +116,13 @@ func (p *planner) others() []*ReplicaSet {
 }
 
 // reached reports whether a ReplicaSet runs want pods, all available, as observed.
+// The ReplicaSet controller reports a scale-down's observedGeneration while still
+// counting the pods it is deleting, and the next status (pods gone) follows within
+// milliseconds: a step waits for it, so the status that records the step also
+// shows the final counts and, after the last step, the promotion is Healthy at
+// once instead of one write later.
 func (p *planner) reached(rs *ReplicaSet, want int32) bool {
-	return rs.Synced && rs.Replicas == want && p.replicas[rs.Name] == want && rs.Available >= want
+	return rs.Synced && rs.Replicas == want && p.replicas[rs.Name] == want && rs.Pods <= want && rs.Available >= want
 }
 
 // othersGone reports whether every old ReplicaSet outside its scale-down delay is

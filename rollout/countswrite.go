@@ -1,0 +1,71 @@
+package rollout
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// Status writes that only move pod counts are batched.
+//
+// During an update a Rollout's pod counts change at every scale and again as
+// each pod becomes ready; writing every change made such writes the bulk of a
+// rollout's API requests (half of them at N=1000, see docs/benchmarks.md). No
+// decision reads the counts back from the stored status (the plan reads the
+// ReplicaSets), so a status that differs from the stored one only in counts,
+// the summary message and condition update times is written countsDelay after
+// the first sync that saw the difference, with the counts current then, or
+// earlier together with the next change that matters. Phase, conditions, step,
+// pause, abort and ReplicaSet changes are always written at once.
+const countsDelay = 5 * time.Second
+
+// countsBatch remembers, per Rollout, since when a counts-only difference has
+// been waiting to be written.
+type countsBatch struct {
+	mu    sync.Mutex
+	since map[cache.ObjectName]time.Time
+}
+
+func newCountsBatch() *countsBatch {
+	return &countsBatch{since: map[cache.ObjectName]time.Time{}}
+}
+
+// wait returns how much longer a counts-only write for key waits (0: write now).
+func (b *countsBatch) wait(key cache.ObjectName, now time.Time) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	first, ok := b.since[key]
+	if !ok {
+		b.since[key] = now
+		return countsDelay
+	}
+	return max(first.Add(countsDelay).Sub(now), 0)
+}
+
+// done drops key's record: its status was written, or no longer differs.
+func (b *countsBatch) done(key cache.ObjectName) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.since, key)
+}
+
+// onlyCountsDiffer reports whether two statuses differ at most in pod counts,
+// the summary message and condition update times.
+func onlyCountsDiffer(stored, next *v1alpha1.RolloutStatus) bool {
+	return equality.Semantic.DeepEqual(withoutCounts(stored), withoutCounts(next))
+}
+
+func withoutCounts(st *v1alpha1.RolloutStatus) *v1alpha1.RolloutStatus {
+	out := st.DeepCopy()
+	out.Replicas, out.ReadyReplicas, out.AvailableReplicas, out.UpdatedReplicas = 0, 0, 0, 0
+	out.Message = ""
+	for i := range out.Conditions {
+		out.Conditions[i].LastUpdateTime = metav1.Time{}
+	}
+	return out
+}
