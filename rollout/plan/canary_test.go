@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
@@ -256,4 +257,46 @@ func TestAnalysisStepFollowsItsRun(t *testing.T) {
 			t.Fatalf("promote did not move past the inconclusive analysis: %s", w)
 		}
 	})
+}
+
+// TestStepWaitsForScaledDownPodsToGo: the ReplicaSet controller reports a
+// scale-down (observedGeneration caught up) while still counting the pods it
+// deletes; the step is reached only once they are gone.
+func TestStepWaitsForScaledDownPodsToGo(t *testing.T) {
+	p := &planner{replicas: map[string]int32{"ro-a": 0}}
+	deleting := &ReplicaSet{Name: "ro-a", Replicas: 0, Pods: 1, Synced: true}
+	if p.reached(deleting, 0) {
+		t.Error("reached while a deleted pod is still counted")
+	}
+	deleting.Pods = 0
+	if !p.reached(deleting, 0) {
+		t.Error("not reached once the pods are gone")
+	}
+}
+
+// TestTimedPauseCountsFromItsExactStart: the stored startTime is whole seconds;
+// with the exact start known, a 1 s pause begun at .7 s lasts until 1.7 s.
+func TestTimedPauseCountsFromItsExactStart(t *testing.T) {
+	exact := time.Date(2026, 1, 1, 10, 0, 0, 700_000_000, time.UTC)
+	paused := func(known map[v1alpha1.PauseReason]time.Time) *planner {
+		return &planner{
+			in: Input{Now: exact.Add(500 * time.Millisecond), ExactPauseStarts: known},
+			status: &v1alpha1.RolloutStatus{ControllerPause: true, PauseConditions: []v1alpha1.PauseCondition{
+				{Reason: v1alpha1.PauseReasonCanaryPauseStep, StartTime: metav1.NewTime(exact.Truncate(time.Second))}}},
+		}
+	}
+	p := paused(map[v1alpha1.PauseReason]time.Time{v1alpha1.PauseReasonCanaryPauseStep: exact})
+	if p.controllerPause(v1alpha1.PauseReasonCanaryPauseStep, "", time.Second, "") {
+		t.Fatal("the pause ended 0.5 s after its exact start")
+	}
+	if p.plan.RequeueAfter != 500*time.Millisecond {
+		t.Errorf("requeue after %v, want 500ms", p.plan.RequeueAfter)
+	}
+	if !paused(nil).controllerPause(v1alpha1.PauseReasonCanaryPauseStep, "", time.Second, "") {
+		t.Error("without the exact start the stored one counts (after a restart)")
+	}
+	stale := map[v1alpha1.PauseReason]time.Time{v1alpha1.PauseReasonCanaryPauseStep: exact.Add(-time.Hour)}
+	if !paused(stale).controllerPause(v1alpha1.PauseReasonCanaryPauseStep, "", time.Second, "") {
+		t.Error("an exact start of another pause must not count")
+	}
 }

@@ -39,6 +39,11 @@ type Input struct {
 	PrePromotionAnalysis, PostPromotionAnalysis v1alpha1.AnalysisPhase
 	// Now is the time of this reconcile.
 	Now time.Time
+	// ExactPauseStarts are the sub-second start times of the pauses this process
+	// began, by reason. The stored startTime is whole seconds; a timed pause
+	// counts from the exact start when the stored one is its truncation, so it
+	// does not end up to a second early.
+	ExactPauseStarts map[v1alpha1.PauseReason]time.Time
 }
 
 // ReplicaSet is what planning needs to know of one ReplicaSet.

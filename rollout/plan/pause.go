@@ -35,7 +35,7 @@ func (p *planner) controllerPause(reason v1alpha1.PauseReason, message string, a
 	if after <= 0 {
 		return false
 	}
-	if end := cond.StartTime.Add(after); p.in.Now.Before(end) {
+	if end := p.pauseStart(cond).Add(after); p.in.Now.Before(end) {
 		p.requeueAfter(end.Sub(p.in.Now))
 		return false
 	}
@@ -45,6 +45,16 @@ func (p *planner) controllerPause(reason v1alpha1.PauseReason, message string, a
 		p.event(false, "RolloutResumed", endMessage)
 	}
 	return true
+}
+
+// pauseStart is when a pause began: the exact time this process recorded when
+// the stored (whole-second) startTime is that time truncated, else the stored one.
+func (p *planner) pauseStart(cond *v1alpha1.PauseCondition) time.Time {
+	stored := cond.StartTime.Time
+	if exact, ok := p.in.ExactPauseStarts[cond.Reason]; ok && exact.Truncate(time.Second).Equal(stored.Truncate(time.Second)) {
+		return exact
+	}
+	return stored
 }
 
 // beginAbort records when an abort began (the abort delays count from it, and
