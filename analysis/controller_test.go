@@ -161,11 +161,18 @@ func TestRunMeasuresOnScheduleUntilCount(t *testing.T) {
 	p := &fakeProvider{values: []any{0.01}}
 	h := newHarness(t, newRun(m), p)
 
-	if requeue := h.sync(); requeue != 0 {
-		t.Fatalf("first sync requeue = %s, want 0 (the measurement wakes the run)", requeue)
+	startedAt := h.clock.Now()
+	if requeue := h.sync(); requeue != startWriteDelay {
+		t.Fatalf("first sync requeue = %s, want %s (the measurement wakes the run sooner)", requeue, startWriteDelay)
+	}
+	if st := h.run().Status; st.StartedAt != nil || st.Phase != "" {
+		t.Fatalf("the start was written on its own, before the first result: %+v", st)
 	}
 	if requeue := h.sync(); requeue != 30*time.Second {
 		t.Fatalf("after the first measurement requeue = %s, want the 30s interval", requeue)
+	}
+	if st := h.run().Status; st.StartedAt == nil || !st.StartedAt.Time.Equal(startedAt) || st.Phase != v1alpha1.AnalysisPhaseRunning {
+		t.Fatalf("after the first result: started %v phase %s, want started at the first sync (%v), Running", st.StartedAt, st.Phase, startedAt)
 	}
 	run := h.runUntilDone()
 	if run.Status.Phase != successful || p.calls != 3 {

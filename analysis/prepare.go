@@ -45,6 +45,9 @@ type preparedRun struct {
 	generation int64
 	metrics    []*metric
 	secrets    []string
+	// startedAt is when this process started the run, kept while the write
+	// that stores it is held (see holdStartWrite).
+	startedAt *metav1.Time
 }
 
 // argRef matches {{args.name}} (spaces inside the braces allowed).

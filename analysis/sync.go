@@ -49,6 +49,12 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	finished := c.measurer.take(run.UID)
 	c.recordFinished(run, prepared, finished)
 	requeue := c.assess(ctx, run, prepared, now)
+	if wait, hold := c.holdStartWrite(cached, run, prepared, now); hold {
+		if requeue == 0 || wait < requeue {
+			requeue = wait // the Running write is made by then at the latest
+		}
+		return requeue, nil
+	}
 	if err := c.writeStatus(ctx, cached, run, prepared.secrets); err != nil {
 		c.measurer.putBack(run.UID, finished)
 		return 0, err
@@ -64,6 +70,9 @@ func start(run *v1alpha1.AnalysisRun, prepared *preparedRun, now time.Time) {
 	st := &run.Status
 	if st.StartedAt == nil {
 		t := metav1.NewTime(now)
+		if prepared.startedAt != nil {
+			t = *prepared.startedAt // started by an earlier sync whose write was held
+		}
 		st.StartedAt = &t
 		st.Phase = v1alpha1.AnalysisPhaseRunning
 	}
@@ -74,6 +83,38 @@ func start(run *v1alpha1.AnalysisRun, prepared *preparedRun, now time.Time) {
 			})
 		}
 	}
+}
+
+// startWriteDelay bounds how long a run's first status write waits for its first
+// measurements (see holdStartWrite).
+const startWriteDelay = 2 * time.Second
+
+// holdStartWrite decides whether the first sync of a run skips its write. That
+// sync marks the run Running and starts its first measurements; written on its
+// own, "Running" would cost a status write per run that the first result's
+// write makes a few milliseconds later anyway (a Prometheus query or a web
+// check). So while the stored run has not started, nothing has been measured
+// yet and a measurement is in flight, the write waits, up to startWriteDelay:
+// a Job metric takes longer, and its run then shows Running. The start time is
+// kept so the later write stores the real one.
+func (c *Controller) holdStartWrite(cached, run *v1alpha1.AnalysisRun, prepared *preparedRun, now time.Time) (time.Duration, bool) {
+	st := &run.Status
+	if cached.Status.StartedAt != nil || st.Phase != v1alpha1.AnalysisPhaseRunning || st.StartedAt == nil {
+		return 0, false
+	}
+	inFlight := false
+	for _, m := range prepared.metrics {
+		if r := resultOf(run, m.spec.Name); r != nil && len(r.Measurements) > 0 {
+			return 0, false
+		}
+		inFlight = inFlight || c.measurer.busy(run.UID, m.spec.Name)
+	}
+	left := st.StartedAt.Add(startWriteDelay).Sub(now)
+	if !inFlight || left <= 0 {
+		return 0, false
+	}
+	prepared.startedAt = st.StartedAt
+	return left, true
 }
 
 // recordFinished writes the measurements that finished since the last sync
