@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/informers"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
+	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -50,6 +51,9 @@ type Config struct {
 	// ReplicaSets must be filtered to sluice's pod-template-hash label.
 	ReplicaSets appsinformers.ReplicaSetInformer
 	Services    coreinformers.ServiceInformer
+	// EndpointSlices serve the cutover checks; TrimEndpointSlice is a fitting
+	// transform for it.
+	EndpointSlices discoveryinformers.EndpointSliceInformer
 	// Deployments serves workloadRef; it may be nil when no Rollout uses one.
 	Deployments appsinformers.DeploymentInformer
 	// Pods is a metadata-only pod informer filtered to sluice's pod-template-hash
@@ -79,6 +83,7 @@ type Controller struct {
 	podLister             cache.GenericLister
 	podIndex              cache.Indexer
 	rsIndex               cache.Indexer
+	sliceIndex            cache.Indexer
 	deploymentLister      appslisters.DeploymentLister
 	runIndex              cache.Indexer
 	templateLister        sluicelisters.AnalysisTemplateLister
@@ -159,6 +164,14 @@ func NewController(cfg Config) (*Controller, error) {
 		return nil, err
 	}
 	if err := onEveryChange(cfg.Services.Informer(), c.enqueueServiceUsers); err != nil {
+		return nil, err
+	}
+	if err := cfg.EndpointSlices.Informer().AddIndexers(cache.Indexers{sliceServiceIndex: sliceService}); err != nil {
+		return nil, fmt.Errorf("add EndpointSlice service index: %w", err)
+	}
+	c.sliceIndex = cfg.EndpointSlices.Informer().GetIndexer()
+	c.synced = append(c.synced, cfg.EndpointSlices.Informer().HasSynced)
+	if err := onEveryChange(cfg.EndpointSlices.Informer(), c.enqueueSliceUsers); err != nil {
 		return nil, err
 	}
 	return c, nil

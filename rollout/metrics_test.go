@@ -2,16 +2,12 @@ package rollout
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clienttesting "k8s.io/client-go/testing"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
@@ -81,7 +77,7 @@ func TestSyncObservesRolloutDuration(t *testing.T) {
 	ro := testRollout("web:1")
 	ro.Spec.RollbackWindow = &v1alpha1.RollbackWindowSpec{Revisions: 1}
 	f := newFixture(t, ro, service("web-stable"), service("web-canary"))
-	f.kube.PrependReactor("list", "endpointslices", f.endpointSlicesOfSelectedPods)
+	f.endpointsFollow = true
 	ctx := context.Background()
 	syncs := func(n int) {
 		for i := 0; i < n; i++ {
@@ -193,26 +189,6 @@ func durationObservations(t *testing.T, outcome string) observations {
 	}
 	t.Fatalf("no %s series", outcome)
 	return observations{}
-}
-
-// endpointSlicesOfSelectedPods answers an EndpointSlice list for a Service with
-// one ready endpoint of the ReplicaSet its selector names, as the EndpointSlice
-// controller would once a selector change has propagated.
-func (f *fixture) endpointSlicesOfSelectedPods(a clienttesting.Action) (bool, runtime.Object, error) {
-	selector := a.(clienttesting.ListAction).GetListRestrictions().Labels.String()
-	name := strings.TrimPrefix(selector, discoveryv1.LabelServiceName+"=")
-	// The tracker, not the clientset: a reactor runs under the clientset's lock.
-	obj, err := f.kube.Tracker().Get(corev1.SchemeGroupVersion.WithResource("services"), "ns", name)
-	if err != nil {
-		return true, nil, err
-	}
-	ready := true
-	pod := "web-" + obj.(*corev1.Service).Spec.Selector[HashLabel] + "-pod"
-	return true, &discoveryv1.EndpointSliceList{Items: []discoveryv1.EndpointSlice{{
-		// Labelled: the fake client filters what a reactor returns by the selector.
-		ObjectMeta: metav1.ObjectMeta{Name: name + "-x", Namespace: "ns", Labels: map[string]string{discoveryv1.LabelServiceName: name}},
-		Endpoints:  []discoveryv1.Endpoint{{TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: pod}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}}},
-	}}}, nil
 }
 
 func describeStatus(ro *v1alpha1.Rollout) string {

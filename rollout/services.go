@@ -3,10 +3,8 @@ package rollout
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
@@ -16,45 +14,17 @@ import (
 // ManagedByAnnotation marks objects sluice edits but does not own (SPEC §1).
 const ManagedByAnnotation = "sluice.dev/managed-by"
 
-// observeService describes a Service for planning. Its EndpointSlices are read
-// (one API call) only when checkSettled is set: while a cutover waits for them.
-func (c *Controller) observeService(ctx context.Context, svc *corev1.Service, ro *v1alpha1.Rollout, checkSettled bool) (*plan.Service, error) {
+// observeService describes a Service for planning. Its EndpointSlices are looked
+// at only when checkSettled is set: while a cutover waits for them.
+func (c *Controller) observeService(svc *corev1.Service, ro *v1alpha1.Rollout, checkSettled bool) *plan.Service {
 	if svc == nil {
-		return nil, nil
+		return nil
 	}
 	out := &plan.Service{Name: svc.Name, SelectedHash: svc.Spec.Selector[HashLabel]}
 	if checkSettled && out.SelectedHash != "" {
-		settled, err := c.endpointsShowOnly(ctx, svc, ro.Name+"-"+out.SelectedHash+"-")
-		if err != nil {
-			return nil, err
-		}
-		out.Settled = settled
+		out.Settled = c.endpointsShowOnly(svc, ro.Name+"-"+out.SelectedHash+"-")
 	}
-	return out, nil
-}
-
-// endpointsShowOnly reports whether a Service's EndpointSlices list at least one
-// ready endpoint and only endpoints of pods whose names start with podPrefix (the
-// pods of one ReplicaSet): the selector change has reached the data plane.
-func (c *Controller) endpointsShowOnly(ctx context.Context, svc *corev1.Service, podPrefix string) (bool, error) {
-	slices, err := c.kube.DiscoveryV1().EndpointSlices(svc.Namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: discoveryv1.LabelServiceName + "=" + svc.Name,
-	})
-	if err != nil {
-		return false, fmt.Errorf("list EndpointSlices of Service %s: %w", svc.Name, err)
-	}
-	ready := 0
-	for _, s := range slices.Items {
-		for _, e := range s.Endpoints {
-			if e.TargetRef == nil || e.TargetRef.Kind != "Pod" || !strings.HasPrefix(e.TargetRef.Name, podPrefix) {
-				return false, nil
-			}
-			if e.Conditions.Ready != nil && *e.Conditions.Ready {
-				ready++
-			}
-		}
-	}
-	return ready > 0, nil
+	return out
 }
 
 // pointService makes a Service select the pods of the ReplicaSet with hash.

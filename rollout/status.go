@@ -23,6 +23,8 @@ type statusFacts struct {
 	// rss are all the Rollout's ReplicaSets.
 	rss []*appsv1.ReplicaSet
 	now time.Time
+	// scaleDownAt are the scale-down deadlines this reconcile's plan set.
+	scaleDownAt map[string]time.Time
 	// abortedBecause is why this reconcile aborted (the RolloutAborted
 	// event's message), "" when it did not.
 	abortedBecause string
@@ -47,7 +49,7 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 	}
 	// Pods an old ReplicaSet keeps during its scale-down delay are there on
 	// purpose (fast rollback); they do not make the rollout incomplete.
-	delayed := delayedPods(f.rss, f.newRS, f.now)
+	delayed := delayedPods(f.rss, f.newRS, st.StableRS, f.scaleDownAt)
 	now := metav1.NewTime(f.now)
 	desired := ptrValue(ro.Spec.Replicas)
 
@@ -151,14 +153,18 @@ func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, invalid string, com
 	return v1alpha1.RolloutPhaseHealthy, ""
 }
 
-// delayedPods counts the pods of old ReplicaSets inside their scale-down delay.
-func delayedPods(rss []*appsv1.ReplicaSet, newRS *appsv1.ReplicaSet, now time.Time) int32 {
+// delayedPods counts the pods of old ReplicaSets given a scale-down deadline,
+// stored or set by this reconcile's plan (planned): pods kept on purpose until
+// the deadline (fast rollback), and after it pods on their way out. Neither makes
+// the rollout incomplete, so it does not flap to Progressing and back when the
+// deadline passes.
+func delayedPods(rss []*appsv1.ReplicaSet, newRS *appsv1.ReplicaSet, stableHash string, planned map[string]time.Time) int32 {
 	var n int32
 	for _, rs := range rss {
-		if newRS != nil && rs.Name == newRS.Name {
+		if newRS != nil && rs.Name == newRS.Name || rs.Labels[HashLabel] == stableHash {
 			continue
 		}
-		if at := scaleDownDeadline(rs); at != nil && now.Before(*at) {
+		if _, ok := planned[rs.Name]; ok || scaleDownDeadline(rs) != nil {
 			n += rs.Status.Replicas
 		}
 	}

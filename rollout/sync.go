@@ -79,10 +79,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		rss = append(rss, newRS)
 	}
 
-	in, svcs, err := c.observe(ctx, ro, newRS, rss, now)
-	if err != nil {
-		return 0, err
-	}
+	in, svcs := c.observe(ro, newRS, rss, now)
 	in.ExactPauseStarts = c.pauses.of(key)
 	runs := c.analysisRunsOf(ro)
 	current, spent := findCurrentRuns(ro, runs, newRS.Labels[HashLabel])
@@ -115,7 +112,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if workload != nil {
 		st.WorkloadObservedGeneration = workload.Generation
 	}
-	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now, abortedBecause: eventMessage(p.Events, "RolloutAborted")})
+	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now, scaleDownAt: p.ScaleDownAt, abortedBecause: eventMessage(p.Events, "RolloutAborted")})
 	if err := c.scaleDownWorkload(ctx, ro, workload, &st); err != nil {
 		return 0, err
 	}
@@ -171,7 +168,7 @@ type managedServices struct {
 
 // observe builds the plan input from the caches (and, during a cutover, the
 // EndpointSlices of the Service that carries production traffic).
-func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, managedServices, error) {
+func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, managedServices) {
 	in := plan.Input{Rollout: ro, Now: now}
 	newHash := newRS.Labels[HashLabel]
 	for _, rs := range rss {
@@ -198,20 +195,17 @@ func (c *Controller) observe(ctx context.Context, ro *v1alpha1.Rollout, newRS *a
 	cutover := func(svc *corev1.Service) bool {
 		return ro.Status.StableRS != newHash && svc != nil && svc.Spec.Selector[HashLabel] == newHash
 	}
-	var err error
 	if canary := ro.Spec.Strategy.Canary; canary != nil {
 		svcs.stable, svcs.canary = get(canary.StableService), get(canary.CanaryService)
-		if in.StableService, err = c.observeService(ctx, svcs.stable, ro, cutover(svcs.stable)); err == nil {
-			in.CanaryService, err = c.observeService(ctx, svcs.canary, ro, false)
-		}
+		in.StableService = c.observeService(svcs.stable, ro, cutover(svcs.stable))
+		in.CanaryService = c.observeService(svcs.canary, ro, false)
 	} else {
 		bg := ro.Spec.Strategy.BlueGreen
 		svcs.active, svcs.preview = get(bg.ActiveService), get(bg.PreviewService)
-		if in.ActiveService, err = c.observeService(ctx, svcs.active, ro, cutover(svcs.active)); err == nil {
-			in.PreviewService, err = c.observeService(ctx, svcs.preview, ro, false)
-		}
+		in.ActiveService = c.observeService(svcs.active, ro, cutover(svcs.active))
+		in.PreviewService = c.observeService(svcs.preview, ro, false)
 	}
-	return in, svcs, err
+	return in, svcs
 }
 
 // apply carries out a plan: scale-downs before scale-ups (so the surge bound

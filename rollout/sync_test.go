@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	kubeinformers "k8s.io/client-go/informers"
@@ -33,6 +34,9 @@ type fixture struct {
 	kubeInf   kubeinformers.SharedInformerFactory
 	sluiceInf sluiceinformers.SharedInformerFactory
 	clock     *clocktesting.FakeClock
+	// endpointsFollow plays the EndpointSlice controller: each Service's slice
+	// lists one ready pod of the ReplicaSet it selects. Off, there are no slices.
+	endpointsFollow bool
 }
 
 func newFixture(t *testing.T, objects ...runtime.Object) *fixture {
@@ -59,11 +63,12 @@ func newFixture(t *testing.T, objects ...runtime.Object) *fixture {
 	f.sluiceInf = sluiceinformers.NewSharedInformerFactory(f.sluice, 0)
 	c, err := NewController(Config{
 		Kube: f.kube, Sluice: f.sluice,
-		Rollouts:    f.sluiceInf.Sluice().V1alpha1().Rollouts(),
-		ReplicaSets: f.kubeInf.Apps().V1().ReplicaSets(),
-		Services:    f.kubeInf.Core().V1().Services(),
-		Recorder:    record.NewFakeRecorder(100),
-		Clock:       f.clock,
+		Rollouts:       f.sluiceInf.Sluice().V1alpha1().Rollouts(),
+		ReplicaSets:    f.kubeInf.Apps().V1().ReplicaSets(),
+		Services:       f.kubeInf.Core().V1().Services(),
+		EndpointSlices: f.kubeInf.Discovery().V1().EndpointSlices(),
+		Recorder:       record.NewFakeRecorder(100),
+		Clock:          f.clock,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +115,24 @@ func (f *fixture) refresh(ctx context.Context) {
 		items = append(items, &svcs.Items[i])
 	}
 	replace(f.kubeInf.Core().V1().Services().Informer().GetStore(), items)
+	var slices []any
+	for i := range svcs.Items {
+		if f.endpointsFollow {
+			slices = append(slices, endpointSliceOf(&svcs.Items[i]))
+		}
+	}
+	replace(f.kubeInf.Discovery().V1().EndpointSlices().Informer().GetStore(), slices)
+}
+
+// endpointSliceOf is a Service's EndpointSlice once its selector change has
+// propagated: one ready endpoint of the ReplicaSet the selector names.
+func endpointSliceOf(svc *corev1.Service) *discoveryv1.EndpointSlice {
+	ready := true
+	pod := "web-" + svc.Spec.Selector[HashLabel] + "-pod"
+	return &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{Name: svc.Name + "-x", Namespace: svc.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: svc.Name}},
+		Endpoints:  []discoveryv1.Endpoint{{TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: pod}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}}},
+	}
 }
 
 // makePodsAvailable plays the ReplicaSet controller and kubelet at once.

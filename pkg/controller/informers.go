@@ -9,9 +9,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubeinformers "k8s.io/client-go/informers"
+	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
 	"k8s.io/client-go/metadata/metadatainformer"
 
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions"
+	"github.com/sluice-dev/sluice/rollout"
 )
 
 // rolloutResync re-delivers every cached Rollout (and AnalysisRun) this often.
@@ -36,7 +38,8 @@ type informers struct {
 	// ownedKube: built-in objects sluice creates — ReplicaSets with sluice's
 	// pod-template-hash label, for this instance.
 	ownedKube kubeinformers.SharedInformerFactory
-	// kube: built-in objects a Rollout names — Services.
+	// kube: built-in objects a Rollout names — Services, their EndpointSlices,
+	// Deployments.
 	kube kubeinformers.SharedInformerFactory
 	// analysisJobs: the Jobs of job metrics, for this instance.
 	analysisJobs kubeinformers.SharedInformerFactory
@@ -80,6 +83,14 @@ func (i *informers) pods() kubeinformers.GenericInformer {
 	// set it on the informer, which is allowed until it starts.
 	_ = gi.Informer().SetTransform(stripManagedFields)
 	return gi
+}
+
+// endpointSlices is the EndpointSlice informer, trimmed to what cutover checks
+// read: unfiltered (slices carry no sluice label), so keep each one small.
+func (i *informers) endpointSlices() discoveryinformers.EndpointSliceInformer {
+	inf := i.kube.Discovery().V1().EndpointSlices()
+	_ = inf.Informer().SetTransform(rollout.TrimEndpointSlice)
+	return inf
 }
 
 // start starts every informer requested so far; they stop when ctx is done.

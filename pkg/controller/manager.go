@@ -102,12 +102,13 @@ func newManager(o Options, cs *clients) (*manager, error) {
 // and event handlers with the factories, so this runs before they start.
 func (m *manager) addControllers() error {
 	rc, err := rollout.NewController(rollout.Config{
-		Kube:        m.clients.kube,
-		Sluice:      m.clients.sluice,
-		Rollouts:    m.informers.sluice.Sluice().V1alpha1().Rollouts(),
-		ReplicaSets: m.informers.ownedKube.Apps().V1().ReplicaSets(),
-		Services:    m.informers.kube.Core().V1().Services(),
-		Pods:        m.informers.pods(),
+		Kube:           m.clients.kube,
+		Sluice:         m.clients.sluice,
+		Rollouts:       m.informers.sluice.Sluice().V1alpha1().Rollouts(),
+		ReplicaSets:    m.informers.ownedKube.Apps().V1().ReplicaSets(),
+		Services:       m.informers.kube.Core().V1().Services(),
+		EndpointSlices: m.informers.endpointSlices(),
+		Pods:           m.informers.pods(),
 		// Deployments back workloadRef (the migration path); unfiltered, since
 		// users do not label their Deployments for sluice.
 		Deployments: m.informers.kube.Apps().V1().Deployments(),

@@ -27,7 +27,7 @@ func TestFlagDefaults(t *testing.T) {
 		LeaseDuration:   15 * time.Second,
 		RenewDeadline:   10 * time.Second,
 		RetryPeriod:     2 * time.Second,
-		RolloutWorkers:  10,
+		RolloutWorkers:  30,
 		AnalysisWorkers: 20,
 		QPS:             50,
 		Burst:           100,

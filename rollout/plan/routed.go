@@ -184,11 +184,15 @@ func (p *planner) routedPromoting() {
 		return
 	}
 	p.setTraffic(0, n, n, false)
-	if !p.trafficSettled(0, n.Hash) {
+	delay := time.Duration(ptrOr(p.canary.ScaleDownDelaySeconds, v1alpha1.DefaultScaleDownDelaySeconds)) * time.Second
+	// Without a scale-down delay the old side goes at promotion, so only once the
+	// router carries nothing to it. With one, nothing goes away now: the promotion
+	// is recorded with the traffic reset, in a status written only after the
+	// router took it (a router error stops the reconcile before that write).
+	if delay <= 0 && !p.trafficSettled(0, n.Hash) {
 		return
 	}
 	p.completePromotion()
-	delay := time.Duration(ptrOr(p.canary.ScaleDownDelaySeconds, v1alpha1.DefaultScaleDownDelaySeconds)) * time.Second
 	if delay > 0 {
 		p.plan.ScaleDownAt[s.Name] = p.in.Now.Add(delay)
 		p.replicas[s.Name] = s.Replicas

@@ -408,9 +408,9 @@ func TestRoutedWeightDecrease(t *testing.T) {
 
 // TestRoutedPromotion walks the promotion after the last step: the new
 // ReplicaSet grows to full size → the stable Service moves to it and its
-// EndpointSlices show it → weight 0 with both sides on the new hash → once the
-// router carries that, the new ReplicaSet is stable and the old one goes after
-// scaleDownDelaySeconds.
+// EndpointSlices show it → weight 0 with both sides on the new hash, and in the
+// same reconcile the new ReplicaSet is stable and the old one goes after
+// scaleDownDelaySeconds (without a delay, once the router carries weight 0).
 func TestRoutedPromotion(t *testing.T) {
 	type want struct {
 		Canary, Stable int32
@@ -439,11 +439,17 @@ func TestRoutedPromotion(t *testing.T) {
 		{name: "waits for the stable Service's EndpointSlices",
 			in:   routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, accepted(50), stableServiceOn("b", false)),
 			want: want{Canary: 10, Stable: 10, Traffic: traffic{50, "a", "b"}, StableService: "b", StableRS: "a", Requeue: endpointCheckInterval}},
-		{name: "switch settled: weight back to 0, both sides the new pods",
-			in:   routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, accepted(50), stableServiceOn("b", true)),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "a"}},
-		{name: "weight 0 recorded with the stable side still on the old pods: wait",
-			in:   routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, acceptedOn(0, "a", "b"), stableServiceOn("b", true)),
+		{name: "switch settled: weight back to 0, both sides the new pods, promoted with it (the old side stays 30s)",
+			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, accepted(50), stableServiceOn("b", true)),
+			want: want{Canary: 10, Stable: 10, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "b",
+				ScaleDownIn: 30 * time.Second, Requeue: 30 * time.Second, Completed: true}},
+		{name: "weight 0 recorded with the stable side still on the old pods: both sides move, promoted with it",
+			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, acceptedOn(0, "a", "b"), stableServiceOn("b", true)),
+			want: want{Canary: 10, Stable: 10, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "b",
+				ScaleDownIn: 30 * time.Second, Requeue: 30 * time.Second, Completed: true}},
+		{name: "scaleDownDelaySeconds 0: the old side goes at promotion, so only once the router carries weight 0",
+			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, accepted(50), stableServiceOn("b", true),
+				withCanary(func(c *v1alpha1.CanaryStrategy) { c.ScaleDownDelaySeconds = ptr(int32(0)) })),
 			want: want{Canary: 10, Stable: 10, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "a"}},
 		{name: "router carries it: the new ReplicaSet is stable, the old one goes in 30s",
 			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, acceptedOn(0, "b", "b"), stableServiceOn("b", true)),
