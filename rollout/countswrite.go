@@ -15,14 +15,30 @@ import (
 //
 // During an update a Rollout's pod counts change at every scale and again as
 // each pod becomes ready; writing every change made such writes the bulk of a
-// rollout's API requests (half of them at N=1000, see docs/benchmarks.md). No
-// decision reads the counts back from the stored status (the plan reads the
-// ReplicaSets), so a status that differs from the stored one only in counts,
-// the summary message and condition update times is written countsDelay after
-// the first sync that saw the difference, with the counts current then, or
-// earlier together with the next change that matters. Phase, conditions, step,
-// pause, abort and ReplicaSet changes are always written at once.
-const countsDelay = 5 * time.Second
+// rollout's API requests (see docs/benchmarks.md). No decision reads the counts
+// back from the stored status (the plan reads the ReplicaSets), so a status that
+// differs from the stored one only in counts, the summary message and condition
+// update times waits, and is written with the counts current then — or earlier,
+// together with the next change that matters. Phase, conditions, step, pause,
+// abort and ReplicaSet changes are always written at once.
+//
+// How long it waits depends on the phase. A Progressing Rollout writes again as
+// soon as its pods allow the next step, so its counts wait up to a minute (pods
+// that take long to start, on a busy cluster, would otherwise cost a write every
+// few seconds each). A Healthy, Paused or Degraded one has no next write coming,
+// so its counts wait only countsDelay.
+const (
+	countsDelay            = 5 * time.Second
+	progressingCountsDelay = time.Minute
+)
+
+// countsDelayFor is how long a counts-only difference of a status waits.
+func countsDelayFor(st *v1alpha1.RolloutStatus) time.Duration {
+	if st.Phase == v1alpha1.RolloutPhaseProgressing {
+		return progressingCountsDelay
+	}
+	return countsDelay
+}
 
 // countsBatch remembers, per Rollout, since when a counts-only difference has
 // been waiting to be written.
@@ -36,15 +52,15 @@ func newCountsBatch() *countsBatch {
 }
 
 // wait returns how much longer a counts-only write for key waits (0: write now).
-func (b *countsBatch) wait(key cache.ObjectName, now time.Time) time.Duration {
+func (b *countsBatch) wait(key cache.ObjectName, now time.Time, delay time.Duration) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	first, ok := b.since[key]
 	if !ok {
 		b.since[key] = now
-		return countsDelay
+		first = now
 	}
-	return max(first.Add(countsDelay).Sub(now), 0)
+	return max(first.Add(delay).Sub(now), 0)
 }
 
 // done drops key's record: its status was written, or no longer differs.

@@ -88,3 +88,16 @@ func TestOnlyCountsDiffer(t *testing.T) {
 		t.Error("a condition change must be written at once")
 	}
 }
+
+func TestCountsDelayDependsOnPhase(t *testing.T) {
+	for phase, want := range map[v1alpha1.RolloutPhase]time.Duration{
+		v1alpha1.RolloutPhaseProgressing: progressingCountsDelay,
+		v1alpha1.RolloutPhaseHealthy:     countsDelay,
+		v1alpha1.RolloutPhasePaused:      countsDelay,
+		v1alpha1.RolloutPhaseDegraded:    countsDelay,
+	} {
+		if got := countsDelayFor(&v1alpha1.RolloutStatus{Phase: phase}); got != want {
+			t.Errorf("%s: counts wait %v, want %v", phase, got, want)
+		}
+	}
+}

@@ -248,7 +248,7 @@ func setConditionStatus(st *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionT
 
 // writeStatus writes the status through the status subresource, unless nothing
 // changed (an idle Rollout costs no writes) or only counts changed and the write
-// is batched (see countsDelay); it then returns how soon to look again.
+// is batched (see countsDelayFor); it then returns how soon to look again.
 func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, st v1alpha1.RolloutStatus) (time.Duration, error) {
 	key := cache.MetaObjectToName(ro)
 	if equality.Semantic.DeepEqual(ro.Status, st) {
@@ -256,7 +256,7 @@ func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, st v
 		return 0, nil
 	}
 	if onlyCountsDiffer(&ro.Status, &st) {
-		if wait := c.counts.wait(key, c.clock.Now()); wait > 0 {
+		if wait := c.counts.wait(key, c.clock.Now(), countsDelayFor(&st)); wait > 0 {
 			return wait, nil
 		}
 	}
