@@ -5,6 +5,7 @@ import (
 	"time"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+	"github.com/sluice-dev/sluice/rollout/trafficrouting"
 )
 
 // Canary plans one reconcile of a Rollout with the canary strategy and no traffic
@@ -50,6 +51,9 @@ type planner struct {
 	// replicas is the desired spec.replicas of every ReplicaSet, by name.
 	replicas map[string]int32
 	plan     Plan
+	// countedOn is traffic a routed step completed with before the router
+	// accepted it (see completesWithTraffic); later steps of this plan count on it.
+	countedOn *trafficrouting.State
 }
 
 func newPlanner(in Input) *planner {

@@ -18,9 +18,14 @@ import (
 // routed reports whether the canary has a traffic router.
 func (p *planner) routed() bool { return p.canary != nil && p.canary.TrafficRouting != nil }
 
-// applied is the traffic the router last accepted (status.canary.weights), or
-// zero weight on the stable ReplicaSet when none was recorded.
+// applied is the traffic the router carries for this plan: the last it accepted
+// (status.canary.weights, or zero weight on the stable ReplicaSet when none was
+// recorded), or what an earlier step of this reconcile counted on (see
+// routedHoldWeight).
 func (p *planner) applied() (weight int32, stableHash string) {
+	if t := p.countedOn; t != nil {
+		return t.CanaryWeight, t.StableHash
+	}
 	w := p.in.Rollout.Status.Canary.Weights
 	if w == nil || w.Verified == nil || !*w.Verified {
 		return 0, ""
@@ -72,12 +77,34 @@ func (p *planner) routedHoldWeight(weight int32) bool {
 	}
 	p.pointServicesAt(s, canaryTarget)
 	if !p.trafficSettled(weight, s.Hash) {
-		return false
+		return p.completesWithTraffic(weight, s, n, canary, stable)
 	}
 	// With the traffic moved, the sides shrink to the step's own sizes.
 	canary, stable = p.routedCanarySize(weight), p.routedStableSize(weight)
 	p.setReplicasAtOnce(map[string]int32{n.Name: canary, s.Name: stable})
 	return p.reached(n, canary) && p.reached(s, stable) && p.othersGone()
+}
+
+// completesWithTraffic decides a step whose weight the router does not carry yet
+// but this reconcile asks for. When no side has to shrink for it and the pods are
+// there, the step completes now: the status that records it is written only after
+// the router accepted the weight (a router error ends the reconcile before that
+// write), and the steps after it in this reconcile count on that weight. This
+// saves a status write per step. A step that shrinks a side waits for the router
+// as before, so pods never go before their traffic.
+func (p *planner) completesWithTraffic(weight int32, s, n *ReplicaSet, canary, stable int32) bool {
+	t := p.plan.Traffic
+	if t == nil || t.CanaryWeight != weight || t.StableHash != s.Hash {
+		return false
+	}
+	if canary != p.routedCanarySize(weight) || stable != p.routedStableSize(weight) {
+		return false
+	}
+	if !p.reached(n, canary) || !p.reached(s, stable) || !p.othersGone() {
+		return false
+	}
+	p.countedOn = t
+	return true
 }
 
 // routedCanarySize is the canary's pod count at a weight: the latest

@@ -241,9 +241,11 @@ func TestRoutedReplicaCounts(t *testing.T) {
 
 func opts(o ...func(*Input)) []func(*Input) { return o }
 
-// TestRoutedStepCompletion: a setWeight step completes only once
-// status.canary.weights says the router carries its weight (verified, with the
-// stable side on the stable ReplicaSet) and the ReplicaSets reached their counts.
+// TestRoutedStepCompletion: a setWeight step completes once the router carries
+// its weight — as status.canary.weights says (verified, with the stable side on
+// the stable ReplicaSet), or as this reconcile asks when no side has to shrink
+// for it (the status is written only after the router accepted) — and the
+// ReplicaSets reached their counts.
 func TestRoutedStepCompletion(t *testing.T) {
 	type want struct {
 		Step    int32
@@ -259,20 +261,23 @@ func TestRoutedStepCompletion(t *testing.T) {
 		opts           []func(*Input)
 		want           want
 	}{
-		{name: "weight asked for, nothing recorded yet",
+		{name: "weight asked for, nothing recorded yet: completes with the weight this reconcile asks for",
 			stable: rsAt{10, 10}, canary: rsAt{2, 2},
-			want: want{Step: 0, Traffic: asked, Canary: 2}},
+			want: want{Step: 1, Traffic: asked, Canary: 2, Paused: true}},
 		{name: "router carries the weight and the counts are reached",
 			stable: rsAt{10, 10}, canary: rsAt{2, 2}, opts: opts(accepted(20)),
 			want: want{Step: 1, Traffic: asked, Canary: 2, Paused: true}},
-		{name: "weights recorded but not verified",
+		{name: "weights recorded but not verified: completes with the weight this reconcile asks for",
 			stable: rsAt{10, 10}, canary: rsAt{2, 2}, opts: opts(unverified(20)),
-			want: want{Step: 0, Traffic: asked, Canary: 2}},
-		{name: "weights verified with the stable side on another ReplicaSet",
+			want: want{Step: 1, Traffic: asked, Canary: 2, Paused: true}},
+		{name: "weights verified with the stable side on another ReplicaSet: completes with the weight this reconcile asks for",
 			stable: rsAt{10, 10}, canary: rsAt{2, 2}, opts: opts(acceptedOn(20, "x", "b")),
-			want: want{Step: 0, Traffic: asked, Canary: 2}},
-		{name: "router carries an earlier weight",
+			want: want{Step: 1, Traffic: asked, Canary: 2, Paused: true}},
+		{name: "router carries an earlier weight: completes with the weight this reconcile asks for",
 			stable: rsAt{10, 10}, canary: rsAt{2, 2}, opts: opts(accepted(10)),
+			want: want{Step: 1, Traffic: asked, Canary: 2, Paused: true}},
+		{name: "dynamicStableScale: the stable side shrinks for the weight, so the step waits for the router",
+			stable: rsAt{10, 10}, canary: rsAt{2, 2}, opts: opts(withCanary(dynamicStableScale)),
 			want: want{Step: 0, Traffic: asked, Canary: 2}},
 		{name: "canary not all available",
 			stable: rsAt{10, 10}, canary: rsAt{2, 1}, opts: opts(accepted(20)),
@@ -784,7 +789,9 @@ func TestRoutedAbortWaitsForTheRouter(t *testing.T) {
 		t.Fatalf("canary scaled down while the router still sends it traffic (%s)", w)
 	}
 	w.routerDown = false
-	w.runUntil("canary gone once the router carries weight 0", 5, time.Second, func() bool { return w.rs["b"].Replicas == 0 })
+	// The failed reconciles wrote no status, so the abort (and its delay) is
+	// recorded once the router takes weight 0.
+	w.runUntil("canary gone abortScaleDownDelaySeconds after the router carries weight 0", 40, time.Second, func() bool { return w.rs["b"].Replicas == 0 })
 }
 
 func TestRoutedStepWaitsForTheRouter(t *testing.T) {
@@ -794,7 +801,9 @@ func TestRoutedStepWaitsForTheRouter(t *testing.T) {
 	for range 20 {
 		w.tick(time.Second)
 	}
-	if idx(w.ro.Status.CurrentStepIndex) != 0 || w.rs["b"].Replicas != 2 {
+	// Every reconcile fails at the router, after growing the canary and before
+	// its status write: no step is recorded.
+	if w.ro.Status.CurrentPodHash != "a" || w.paused() || w.rs["b"].Replicas != 2 {
 		t.Fatalf("with the router rejecting updates: %s", w)
 	}
 	w.routerDown = false

@@ -137,17 +137,21 @@ func (w *world) tick(step time.Duration) Plan {
 			svc.SelectedHash, svc.Settled = hash, false
 		}
 	}
-	w.ro.Status = p.Status
-	if t := p.Traffic; t != nil && !w.routerDown {
-		// The router accepts at once; the controller records what it accepted.
-		w.ro.Status.Canary.Weights = &v1alpha1.TrafficWeights{
-			Canary:   v1alpha1.WeightDestination{Weight: t.CanaryWeight, PodTemplateHash: t.CanaryHash},
-			Stable:   v1alpha1.WeightDestination{Weight: t.StableWeight(), PodTemplateHash: t.StableHash},
-			Verified: ptr(true),
+	// A router that rejects the update fails the reconcile after the ReplicaSet
+	// and Service writes and before the status write and the events.
+	if p.Traffic == nil || !w.routerDown {
+		w.ro.Status = p.Status
+		if t := p.Traffic; t != nil {
+			// The router accepts at once; the controller records what it accepted.
+			w.ro.Status.Canary.Weights = &v1alpha1.TrafficWeights{
+				Canary:   v1alpha1.WeightDestination{Weight: t.CanaryWeight, PodTemplateHash: t.CanaryHash},
+				Stable:   v1alpha1.WeightDestination{Weight: t.StableWeight(), PodTemplateHash: t.StableHash},
+				Verified: ptr(true),
+			}
 		}
-	}
-	for _, e := range p.Events {
-		w.events = append(w.events, e.Reason)
+		for _, e := range p.Events {
+			w.events = append(w.events, e.Reason)
+		}
 	}
 	w.checkSafety(p)
 	w.now = w.now.Add(step)
