@@ -40,34 +40,53 @@ func countsDelayFor(st *v1alpha1.RolloutStatus) time.Duration {
 	return countsDelay
 }
 
-// countsBatch remembers, per Rollout, since when a counts-only difference has
-// been waiting to be written.
+// countsBatch remembers, per Rollout, the status waiting to be written and since
+// when a counts-only difference has been waiting.
 type countsBatch struct {
-	mu    sync.Mutex
-	since map[cache.ObjectName]time.Time
+	mu      sync.Mutex
+	waiting map[cache.ObjectName]*waitingStatus
+}
+
+type waitingStatus struct {
+	since  time.Time
+	status v1alpha1.RolloutStatus
 }
 
 func newCountsBatch() *countsBatch {
-	return &countsBatch{since: map[cache.ObjectName]time.Time{}}
+	return &countsBatch{waiting: map[cache.ObjectName]*waitingStatus{}}
 }
 
-// wait returns how much longer a counts-only write for key waits (0: write now).
-func (b *countsBatch) wait(key cache.ObjectName, now time.Time, delay time.Duration) time.Duration {
+// wait records st as key's waiting status and returns how much longer its
+// write waits (0: write now).
+func (b *countsBatch) wait(key cache.ObjectName, st *v1alpha1.RolloutStatus, now time.Time, delay time.Duration) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	first, ok := b.since[key]
+	w, ok := b.waiting[key]
 	if !ok {
-		b.since[key] = now
-		first = now
+		w = &waitingStatus{since: now}
+		b.waiting[key] = w
 	}
-	return max(first.Add(delay).Sub(now), 0)
+	w.status = *st.DeepCopy()
+	return max(w.since.Add(delay).Sub(now), 0)
+}
+
+// latest is the status computed last for key while its write waits, or nil.
+// Progress is judged against it rather than against the stored status, whose
+// counts are behind (see completeStatus).
+func (b *countsBatch) latest(key cache.ObjectName) *v1alpha1.RolloutStatus {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if w, ok := b.waiting[key]; ok {
+		return w.status.DeepCopy()
+	}
+	return nil
 }
 
 // done drops key's record: its status was written, or no longer differs.
 func (b *countsBatch) done(key cache.ObjectName) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.since, key)
+	delete(b.waiting, key)
 }
 
 // onlyCountsDiffer reports whether two statuses differ at most in pod counts,

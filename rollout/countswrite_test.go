@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
@@ -99,5 +100,50 @@ func TestCountsDelayDependsOnPhase(t *testing.T) {
 		if got := countsDelayFor(&v1alpha1.RolloutStatus{Phase: phase}); got != want {
 			t.Errorf("%s: counts wait %v, want %v", phase, got, want)
 		}
+	}
+}
+
+// TestProgressDeadlineWithCountsWaiting: while a counts-only write waits, the
+// stored counts are behind; progress is judged against the status computed
+// last, so a canary whose pods never become available still hits its deadline.
+func TestProgressDeadlineWithCountsWaiting(t *testing.T) {
+	ctx := context.Background()
+	key := cache.ObjectName{Namespace: "ns", Name: "web"}
+	ro := testRollout("web:1")
+	ro.Spec.ProgressDeadlineSeconds = ptrTo(int32(10))
+	f := newFixture(t, ro, service("web-stable"), service("web-canary"))
+	for i := 0; i < 3; i++ {
+		f.sync()
+	}
+	ro = f.rollout()
+	ro.Spec.Template.Spec.Containers[0].Image = "web:2"
+	ro.Generation++
+	if _, err := f.sluice.SluiceV1alpha1().Rollouts("ns").Update(ctx, ro, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	syncOnce := func() {
+		t.Helper()
+		f.refresh(ctx)
+		if _, err := f.c.sync(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	syncOnce() // creates the canary
+	canary, err := f.kube.AppsV1().ReplicaSets("ns").Get(ctx, "web-"+f.rollout().Status.CurrentPodHash, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Its pod exists and never becomes ready.
+	canary.Status = appsv1.ReplicaSetStatus{Replicas: 1, ObservedGeneration: canary.Generation}
+	if _, err := f.kube.AppsV1().ReplicaSets("ns").UpdateStatus(ctx, canary, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 8; i++ {
+		f.clock.Step(2 * time.Second)
+		syncOnce()
+	}
+	st := f.rollout().Status
+	if c := condition(&st, v1alpha1.RolloutProgressing); st.Phase != v1alpha1.RolloutPhaseDegraded || c == nil || c.Reason != v1alpha1.ReasonProgressDeadlineExceeded {
+		t.Fatalf("16 s without progress and a 10 s deadline: phase %s, Progressing %+v", st.Phase, c)
 	}
 }

@@ -23,6 +23,9 @@ type statusFacts struct {
 	// rss are all the Rollout's ReplicaSets.
 	rss []*appsv1.ReplicaSet
 	now time.Time
+	// unwritten is the status computed last while its counts-only write waits
+	// (nil when none waits): progress is judged against it.
+	unwritten *v1alpha1.RolloutStatus
 	// scaleDownAt are the scale-down deadlines this reconcile's plan set.
 	scaleDownAt map[string]time.Time
 	// abortedBecause is why this reconcile aborted (the RolloutAborted
@@ -34,6 +37,12 @@ type statusFacts struct {
 // status (SPEC §2.6), and says when the progress deadline needs a look.
 func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFacts) (deadlineIn time.Duration) {
 	prev := ro.Status
+	if f.unwritten != nil {
+		// The stored counts are behind a waiting write: compared with them,
+		// every reconcile would look like progress and the deadline never come.
+		prev = *f.unwritten
+		keepProgressTime(st, &prev)
+	}
 	st.ObservedGeneration = ro.Generation
 	if sel, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector); err == nil {
 		st.Selector = sel.String()
@@ -75,6 +84,16 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 	st.Phase, st.Message = phase(ro, st, f.invalid, complete, delayed)
 	setCondition(st, v1alpha1.RolloutHealthy, st.Phase == v1alpha1.RolloutPhaseHealthy, v1alpha1.ReasonRolloutHealthy, "", now)
 	return deadlineIn
+}
+
+// keepProgressTime carries the Progressing condition's last update time from the
+// status computed last (whose write waits) into st, when the condition is
+// otherwise the same: that time is when progress was last seen.
+func keepProgressTime(st, last *v1alpha1.RolloutStatus) {
+	cond, was := condition(st, v1alpha1.RolloutProgressing), condition(last, v1alpha1.RolloutProgressing)
+	if cond != nil && was != nil && cond.Status == was.Status && cond.Reason == was.Reason {
+		cond.LastUpdateTime = was.LastUpdateTime
+	}
 }
 
 // updateProgressing maintains the Progressing condition and the progress
@@ -256,7 +275,7 @@ func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, st v
 		return 0, nil
 	}
 	if onlyCountsDiffer(&ro.Status, &st) {
-		if wait := c.counts.wait(key, c.clock.Now(), countsDelayFor(&st)); wait > 0 {
+		if wait := c.counts.wait(key, &st, c.clock.Now(), countsDelayFor(&st)); wait > 0 {
 			return wait, nil
 		}
 	}
