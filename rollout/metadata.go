@@ -80,8 +80,8 @@ func (c *Controller) syncRoleMetadata(ctx context.Context, ro *v1alpha1.Rollout,
 		patch, _ := json.Marshal(map[string]any{
 			"metadata": map[string]any{"annotations": map[string]string{RoleMetadataAnnotation: out.Annotations[RoleMetadataAnnotation]}},
 			"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
-				"labels":      mapPatch(rs.Spec.Template.Labels, out.Spec.Template.Labels),
-				"annotations": mapPatch(rs.Spec.Template.Annotations, out.Spec.Template.Annotations),
+				"labels":      metadataPatch(rs.Spec.Template.Labels, out.Spec.Template.Labels, keysOf(rs.Spec.Template.Labels)),
+				"annotations": metadataPatch(rs.Spec.Template.Annotations, out.Spec.Template.Annotations, keysOf(rs.Spec.Template.Annotations)),
 			}}},
 		})
 		written, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesMerge, patch, metav1.PatchOptions{})
@@ -119,19 +119,12 @@ func withRoleMetadata(ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet, want *v1alpha
 	return out, desired, true
 }
 
-// mapPatch is the merge patch taking have to want: changed keys set, removed
-// keys null.
-func mapPatch(have, want map[string]string) map[string]any {
-	out := map[string]any{}
-	for k, v := range want {
-		if have[k] != v {
-			out[k] = v
-		}
-	}
-	for k := range have {
-		if _, ok := want[k]; !ok {
-			out[k] = nil
-		}
+// keysOf is the set of a map's keys: with metadataPatch, every key want lacks is
+// removed.
+func keysOf(m map[string]string) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
 	}
 	return out
 }

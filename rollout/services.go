@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	"github.com/sluice-dev/sluice/rollout/plan"
@@ -44,7 +43,7 @@ func (c *Controller) pointService(ctx context.Context, ro *v1alpha1.Rollout, svc
 		"metadata": map[string]any{"annotations": map[string]string{ManagedByAnnotation: ro.Name}},
 		"spec":     map[string]any{"selector": map[string]string{HashLabel: hash}},
 	})
-	if _, err := c.kube.CoreV1().Services(svc.Namespace).Patch(ctx, svc.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+	if _, err := c.kube.CoreV1().Services(svc.Namespace).Patch(ctx, svc.Name, typesMerge, patch, metav1.PatchOptions{}); err != nil {
 		return fmt.Errorf("switch Service %s to %s: %w", svc.Name, hash, err)
 	}
 	if from != hash {
