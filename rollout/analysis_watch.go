@@ -100,13 +100,7 @@ func (c *Controller) enqueueTemplateUsers(obj any) {
 	default:
 		return
 	}
-	users, err := c.rolloutIndex.ByIndex(templateIndex, key)
-	if err != nil {
-		return
-	}
-	for _, u := range users {
-		c.enqueue(u)
-	}
+	c.enqueueIndexed(templateIndex, key)
 }
 
 // templatesOfRollout is the index function behind templateIndex.

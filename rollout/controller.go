@@ -267,7 +267,14 @@ func (c *Controller) enqueueServiceUsers(obj any) {
 	if !ok {
 		return
 	}
-	users, err := c.rolloutIndex.ByIndex(serviceIndex, svc.Namespace+"/"+svc.Name)
+	c.enqueueIndexed(serviceIndex, svc.Namespace+"/"+svc.Name)
+}
+
+// enqueueIndexed wakes the Rollouts filed under key in one of the Rollout
+// informer's indexes (the Rollouts that name a Service, a Deployment, a
+// template, a routing object).
+func (c *Controller) enqueueIndexed(index, key string) {
+	users, err := c.rolloutIndex.ByIndex(index, key)
 	if err != nil {
 		return
 	}
@@ -285,13 +292,7 @@ func (c *Controller) enqueueWorkloadUsers(obj any) {
 	if !ok {
 		return
 	}
-	users, err := c.rolloutIndex.ByIndex(workloadIndex, dep.Namespace+"/"+dep.Name)
-	if err != nil {
-		return
-	}
-	for _, u := range users {
-		c.enqueue(u)
-	}
+	c.enqueueIndexed(workloadIndex, dep.Namespace+"/"+dep.Name)
 }
 
 // servicesOfRollout is the index function behind serviceIndex.

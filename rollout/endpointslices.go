@@ -87,12 +87,6 @@ func (c *Controller) enqueueSliceUsers(obj any) {
 	}
 	keys, _ := sliceService(obj)
 	for _, key := range keys {
-		users, err := c.rolloutIndex.ByIndex(serviceIndex, key)
-		if err != nil {
-			return
-		}
-		for _, u := range users {
-			c.enqueue(u)
-		}
+		c.enqueueIndexed(serviceIndex, key)
 	}
 }

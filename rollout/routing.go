@@ -99,13 +99,7 @@ func (c *Controller) enqueueRoutingUsers(obj any) {
 	if !ok {
 		return
 	}
-	users, err := c.rolloutIndex.ByIndex(routingIndex, routingResources[u.GetKind()]+"/"+u.GetNamespace()+"/"+u.GetName())
-	if err != nil {
-		return
-	}
-	for _, ro := range users {
-		c.enqueue(ro)
-	}
+	c.enqueueIndexed(routingIndex, routingResources[u.GetKind()]+"/"+u.GetNamespace()+"/"+u.GetName())
 }
 
 // missingRoutingObject names the first routing object a Rollout needs that is

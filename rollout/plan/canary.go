@@ -242,7 +242,7 @@ func (p *planner) holdWeight(weight int32) bool {
 		canaryTarget = s
 	}
 	p.pointServicesAt(s, canaryTarget)
-	return p.reached(n, canary) && p.reached(s, stable) && p.othersGone()
+	return p.sidesReached(n, canary, s, stable)
 }
 
 // weightSplit turns a weight into canary and stable replica counts. While a stable

@@ -82,7 +82,7 @@ func (p *planner) routedHoldWeight(weight int32) bool {
 	// With the traffic moved, the sides shrink to the step's own sizes.
 	canary, stable = p.routedCanarySize(weight), p.routedStableSize(weight)
 	p.setReplicasAtOnce(map[string]int32{n.Name: canary, s.Name: stable})
-	return p.reached(n, canary) && p.reached(s, stable) && p.othersGone()
+	return p.sidesReached(n, canary, s, stable)
 }
 
 // completesWithTraffic decides a step whose weight the router does not carry yet
@@ -100,7 +100,7 @@ func (p *planner) completesWithTraffic(weight int32, s, n *ReplicaSet, canary, s
 	if canary != p.routedCanarySize(weight) || stable != p.routedStableSize(weight) {
 		return false
 	}
-	if !p.reached(n, canary) || !p.reached(s, stable) || !p.othersGone() {
+	if !p.sidesReached(n, canary, s, stable) {
 		return false
 	}
 	p.countedOn = t

@@ -125,6 +125,12 @@ func (p *planner) reached(rs *ReplicaSet, want int32) bool {
 	return rs.Synced && rs.Replicas == want && p.replicas[rs.Name] == want && rs.Pods <= want && rs.Available >= want
 }
 
+// sidesReached reports whether a step's sizes are reached: the canary and the
+// stable ReplicaSets run their counts, and the old ones are gone.
+func (p *planner) sidesReached(n *ReplicaSet, canary int32, s *ReplicaSet, stable int32) bool {
+	return p.reached(n, canary) && p.reached(s, stable) && p.othersGone()
+}
+
 // othersGone reports whether every old ReplicaSet outside its scale-down delay is
 // at 0 pods.
 func (p *planner) othersGone() bool {
