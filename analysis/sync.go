@@ -98,23 +98,29 @@ const startWriteDelay = 2 * time.Second
 // a Job metric takes longer, and its run then shows Running. The start time is
 // kept so the later write stores the real one.
 func (c *Controller) holdStartWrite(cached, run *v1alpha1.AnalysisRun, prepared *preparedRun, now time.Time) (time.Duration, bool) {
-	st := &run.Status
-	if cached.Status.StartedAt != nil || st.Phase != v1alpha1.AnalysisPhaseRunning || st.StartedAt == nil {
-		return 0, false
-	}
-	inFlight := false
+	measured, inFlight := false, false
 	for _, m := range prepared.metrics {
 		if r := resultOf(run, m.spec.Name); r != nil && len(r.Measurements) > 0 {
-			return 0, false
+			measured = true
 		}
 		inFlight = inFlight || c.measurer.busy(run.UID, m.spec.Name)
 	}
-	left := st.StartedAt.Add(startWriteDelay).Sub(now)
-	if !inFlight || left <= 0 {
+	wait, hold := startWriteWait(&run.Status, cached.Status.StartedAt != nil, measured, inFlight, now)
+	if hold {
+		prepared.startedAt = run.Status.StartedAt
+	}
+	return wait, hold
+}
+
+// startWriteWait decides holdStartWrite: a run just started by this sync (not
+// stored as started), with nothing measured yet and a measurement in flight,
+// waits for it until startWriteDelay after its start.
+func startWriteWait(st *v1alpha1.AnalysisRunStatus, storedStarted, measured, inFlight bool, now time.Time) (time.Duration, bool) {
+	if storedStarted || st.Phase != v1alpha1.AnalysisPhaseRunning || st.StartedAt == nil || measured || !inFlight {
 		return 0, false
 	}
-	prepared.startedAt = st.StartedAt
-	return left, true
+	left := st.StartedAt.Add(startWriteDelay).Sub(now)
+	return left, left > 0
 }
 
 // recordFinished writes the measurements that finished since the last sync

@@ -23,7 +23,8 @@ func newPauseStarts() *pauseStarts {
 	return &pauseStarts{starts: map[cache.ObjectName]map[v1alpha1.PauseReason]time.Time{}}
 }
 
-// of returns the exact pause starts known for key.
+// of returns the exact pause starts known for key. record replaces a key's map
+// and never changes one handed out, so the caller may read it unlocked.
 func (s *pauseStarts) of(key cache.ObjectName) map[v1alpha1.PauseReason]time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
