@@ -37,9 +37,14 @@ import (
 // identifyReplicaSet returns the ReplicaSet among rss that runs template, or nil.
 func (c *Controller) identifyReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, template *corev1.PodTemplateSpec, rss []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, error) {
 	hash := podTemplateHash(template, ro.Status.CollisionCount)
+	want, ok := templateValue(template)
+	if !ok {
+		return nil, fmt.Errorf("encode pod template")
+	}
 	var candidates []*appsv1.ReplicaSet
 	for _, rs := range rss {
-		if !templateCovers(&withoutRoleMetadata(rs).Spec.Template, template) {
+		stored, ok := templateValue(&withoutRoleMetadata(rs).Spec.Template)
+		if !ok || !covers(stored, want) {
 			continue
 		}
 		if rs.Labels[HashLabel] == hash {
@@ -77,16 +82,23 @@ func findNewReplicaSet(defaulted *corev1.PodTemplateSpec, rss []*appsv1.ReplicaS
 // defaulting. Both go through the same Go types and JSON encoding, so quantities
 // and the like compare in canonical form; lists must have the same length.
 func templateCovers(stored, template *corev1.PodTemplateSpec) bool {
-	var s, t any
-	if !toJSONValue(withoutHashLabel(stored), &s) || !toJSONValue(withoutHashLabel(template), &t) {
-		return false
-	}
-	return covers(s, t)
+	s, okS := templateValue(stored)
+	t, okT := templateValue(template)
+	return okS && okT && covers(s, t)
 }
 
-func toJSONValue(in any, out *any) bool {
-	raw, err := json.Marshal(in)
-	return err == nil && json.Unmarshal(raw, out) == nil
+// templateValue is a template without the hash label as a generic JSON value,
+// the form covers compares.
+func templateValue(t *corev1.PodTemplateSpec) (any, bool) {
+	raw, err := json.Marshal(withoutHashLabel(t))
+	if err != nil {
+		return nil, false
+	}
+	var out any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, false
+	}
+	return out, true
 }
 
 func covers(stored, want any) bool {
