@@ -5,7 +5,7 @@ import (
 	"time"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/rollout/trafficrouting"
+	"github.com/sluice-dev/sluice/rollout/traffic"
 )
 
 // Canary plans one reconcile of a Rollout with the canary strategy and no traffic
@@ -53,7 +53,7 @@ type planner struct {
 	plan     Plan
 	// countedOn is traffic a routed step completed with before the router
 	// accepted it (see completesWithTraffic); later steps of this plan count on it.
-	countedOn *trafficrouting.State
+	countedOn *traffic.State
 }
 
 func newPlanner(in Input) *planner {

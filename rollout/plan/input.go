@@ -4,7 +4,7 @@ import (
 	"time"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/rollout/trafficrouting"
+	"github.com/sluice-dev/sluice/rollout/traffic"
 )
 
 // Input is what one reconcile observed.
@@ -94,7 +94,7 @@ type Plan struct {
 	Events []Event
 	// Traffic is what the traffic router must carry; nil leaves it alone (no
 	// router, or a manual pause).
-	Traffic *trafficrouting.State
+	Traffic *traffic.State
 	// Analyses are the AnalysisRuns the rollout needs now. The controller creates
 	// the missing ones and terminates every other run of the Rollout that is still
 	// running — unless KeepAnalyses is set (a manual pause holds everything as is).

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/rollout/trafficrouting"
+	"github.com/sluice-dev/sluice/rollout/traffic"
 )
 
 // A routed canary (spec.strategy.canary.trafficRouting) splits traffic by weight
@@ -42,7 +42,7 @@ func (p *planner) setTraffic(weight int32, stable, canary *ReplicaSet, withRoute
 	if canary.Available == 0 {
 		weight, withRoutes = 0, false
 	}
-	t := &trafficrouting.State{CanaryWeight: weight, StableHash: stable.Hash, CanaryHash: canary.Hash}
+	t := &traffic.State{CanaryWeight: weight, StableHash: stable.Hash, CanaryHash: canary.Hash}
 	if withRoutes {
 		t.HeaderRoutes, t.MirrorRoutes = p.activeRoutes()
 	}

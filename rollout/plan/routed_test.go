@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/rollout/trafficrouting"
+	"github.com/sluice-dev/sluice/rollout/traffic"
 )
 
 // These tests plan one reconcile of a routed canary (an Istio router) moving
@@ -116,17 +116,17 @@ func replicasOf(in Input, p Plan, rs *ReplicaSet) int32 {
 	return rs.Replicas
 }
 
-// traffic is a plan's Traffic without its routes ("" hashes and weight -1 when nil).
-type traffic struct {
+// carried is a plan's Traffic without its routes ("" hashes and weight -1 when nil).
+type carried struct {
 	Weight         int32
 	Stable, Canary string
 }
 
-func trafficOf(p Plan) traffic {
+func trafficOf(p Plan) carried {
 	if p.Traffic == nil {
-		return traffic{Weight: -1}
+		return carried{Weight: -1}
 	}
-	return traffic{p.Traffic.CanaryWeight, p.Traffic.StableHash, p.Traffic.CanaryHash}
+	return carried{p.Traffic.CanaryWeight, p.Traffic.StableHash, p.Traffic.CanaryHash}
 }
 
 // routeNames lists a plan's managed routes as "header:NAME" and "mirror:NAME".
@@ -249,11 +249,11 @@ func opts(o ...func(*Input)) []func(*Input) { return o }
 func TestRoutedStepCompletion(t *testing.T) {
 	type want struct {
 		Step    int32
-		Traffic traffic
+		Traffic carried
 		Canary  int32
 		Paused  bool
 	}
-	asked := traffic{20, "a", "b"}
+	asked := carried{20, "a", "b"}
 	tests := []struct {
 		name           string
 		steps          []v1alpha1.CanaryStep
@@ -332,23 +332,23 @@ func TestRoutedWeightOnlyTowardAvailablePods(t *testing.T) {
 	tests := []struct {
 		name string
 		in   Input
-		want traffic
+		want carried
 	}{
 		{name: "canary not started",
 			in:   routedInput(10, steps(weight(50), pauseForever()), 0, rsAt{10, 10}, rsAt{0, 0}),
-			want: traffic{0, "a", "b"}},
+			want: carried{0, "a", "b"}},
 		{name: "canary partly available",
 			in:   routedInput(10, steps(weight(50), pauseForever()), 0, rsAt{10, 10}, rsAt{5, 4}),
-			want: traffic{0, "a", "b"}},
+			want: carried{0, "a", "b"}},
 		{name: "canary lost its pods after the weight moved",
 			in:   routedInput(10, steps(weight(50), pauseForever()), 1, rsAt{10, 10}, rsAt{5, 0}, accepted(50)),
-			want: traffic{0, "a", "b"}},
+			want: carried{0, "a", "b"}},
 		{name: "a new template supersedes a canary that holds weight",
 			in: routedInput(10, steps(weight(50), pauseForever()), 1, rsAt{10, 10}, rsAt{5, 5}, accepted(50), func(in *Input) {
 				in.Others = []*ReplicaSet{in.New}
 				in.New = routedRS("c", 3, rsAt{0, 0})
 			}),
-			want: traffic{0, "a", "c"}},
+			want: carried{0, "a", "c"}},
 		{name: "a fast rollback to a ReplicaSet without pods while a canary holds weight",
 			in: routedInput(10, steps(weight(50), pauseForever()), 1, rsAt{10, 10}, rsAt{5, 5}, accepted(50), func(in *Input) {
 				in.Rollout.Spec.RollbackWindow = &v1alpha1.RollbackWindowSpec{Revisions: 3}
@@ -357,7 +357,7 @@ func TestRoutedWeightOnlyTowardAvailablePods(t *testing.T) {
 				in.Others = []*ReplicaSet{in.New}
 				in.New = routedRS("o", 4, rsAt{0, 0})
 			}),
-			want: traffic{0, "a", "o"}},
+			want: carried{0, "a", "o"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -376,7 +376,7 @@ func TestRoutedWeightOnlyTowardAvailablePods(t *testing.T) {
 // canary only once the router carries it.
 func TestRoutedWeightDecrease(t *testing.T) {
 	type want struct {
-		Traffic        traffic
+		Traffic        carried
 		Canary, Stable int32
 		Step           int32
 	}
@@ -388,16 +388,16 @@ func TestRoutedWeightDecrease(t *testing.T) {
 	}{
 		{name: "traffic moves down while the canary keeps its pods",
 			in:   routedInput(10, s, 1, rsAt{10, 10}, rsAt{5, 5}, accepted(50)),
-			want: want{Traffic: traffic{20, "a", "b"}, Canary: 5, Stable: 10, Step: 1}},
+			want: want{Traffic: carried{20, "a", "b"}, Canary: 5, Stable: 10, Step: 1}},
 		{name: "then the canary shrinks",
 			in:   routedInput(10, s, 1, rsAt{10, 10}, rsAt{5, 5}, accepted(20)),
-			want: want{Traffic: traffic{20, "a", "b"}, Canary: 2, Stable: 10, Step: 1}},
+			want: want{Traffic: carried{20, "a", "b"}, Canary: 2, Stable: 10, Step: 1}},
 		{name: "and the step completes at the smaller size",
 			in:   routedInput(10, s, 1, rsAt{10, 10}, rsAt{2, 2}, accepted(20)),
-			want: want{Traffic: traffic{20, "a", "b"}, Canary: 2, Stable: 10, Step: 2}},
+			want: want{Traffic: carried{20, "a", "b"}, Canary: 2, Stable: 10, Step: 2}},
 		{name: "dynamicStableScale: the stable side grows for the lower weight at once",
 			in:   routedInput(10, s, 1, rsAt{5, 5}, rsAt{5, 5}, accepted(50), withCanary(dynamicStableScale)),
-			want: want{Traffic: traffic{20, "a", "b"}, Canary: 5, Stable: 8, Step: 1}},
+			want: want{Traffic: carried{20, "a", "b"}, Canary: 5, Stable: 8, Step: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -419,7 +419,7 @@ func TestRoutedWeightDecrease(t *testing.T) {
 func TestRoutedPromotion(t *testing.T) {
 	type want struct {
 		Canary, Stable int32
-		Traffic        traffic
+		Traffic        carried
 		Routes         []string
 		StableService  string
 		StableRS       string
@@ -437,38 +437,38 @@ func TestRoutedPromotion(t *testing.T) {
 	}{
 		{name: "the new ReplicaSet grows to full size; traffic and Services stay; routes go",
 			in:   routedInput(10, s, past, rsAt{10, 10}, rsAt{5, 5}, accepted(50)),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{50, "a", "b"}, StableService: "a", StableRS: "a"}},
+			want: want{Canary: 10, Stable: 10, Traffic: carried{50, "a", "b"}, StableService: "a", StableRS: "a"}},
 		{name: "full: the stable Service moves to it",
 			in:   routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, accepted(50)),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{50, "a", "b"}, StableService: "b", StableRS: "a", Requeue: endpointCheckInterval}},
+			want: want{Canary: 10, Stable: 10, Traffic: carried{50, "a", "b"}, StableService: "b", StableRS: "a", Requeue: endpointCheckInterval}},
 		{name: "waits for the stable Service's EndpointSlices",
 			in:   routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, accepted(50), stableServiceOn("b", false)),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{50, "a", "b"}, StableService: "b", StableRS: "a", Requeue: endpointCheckInterval}},
+			want: want{Canary: 10, Stable: 10, Traffic: carried{50, "a", "b"}, StableService: "b", StableRS: "a", Requeue: endpointCheckInterval}},
 		{name: "switch settled: weight back to 0, both sides the new pods, promoted with it (the old side stays 30s)",
 			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, accepted(50), stableServiceOn("b", true)),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "b",
+			want: want{Canary: 10, Stable: 10, Traffic: carried{0, "b", "b"}, StableService: "b", StableRS: "b",
 				ScaleDownIn: 30 * time.Second, Requeue: 30 * time.Second, Completed: true}},
 		{name: "weight 0 recorded with the stable side still on the old pods: both sides move, promoted with it",
 			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, acceptedOn(0, "a", "b"), stableServiceOn("b", true)),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "b",
+			want: want{Canary: 10, Stable: 10, Traffic: carried{0, "b", "b"}, StableService: "b", StableRS: "b",
 				ScaleDownIn: 30 * time.Second, Requeue: 30 * time.Second, Completed: true}},
 		{name: "scaleDownDelaySeconds 0: the old side goes at promotion, so only once the router carries weight 0",
 			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, accepted(50), stableServiceOn("b", true),
 				withCanary(func(c *v1alpha1.CanaryStrategy) { c.ScaleDownDelaySeconds = ptr(int32(0)) })),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "a"}},
+			want: want{Canary: 10, Stable: 10, Traffic: carried{0, "b", "b"}, StableService: "b", StableRS: "a"}},
 		{name: "router carries it: the new ReplicaSet is stable, the old one goes in 30s",
 			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, acceptedOn(0, "b", "b"), stableServiceOn("b", true)),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "b",
+			want: want{Canary: 10, Stable: 10, Traffic: carried{0, "b", "b"}, StableService: "b", StableRS: "b",
 				ScaleDownIn: 30 * time.Second, Requeue: 30 * time.Second, Completed: true}},
 		{name: "scaleDownDelaySeconds 60",
 			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, acceptedOn(0, "b", "b"), stableServiceOn("b", true),
 				withCanary(func(c *v1alpha1.CanaryStrategy) { c.ScaleDownDelaySeconds = ptr(int32(60)) })),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "b",
+			want: want{Canary: 10, Stable: 10, Traffic: carried{0, "b", "b"}, StableService: "b", StableRS: "b",
 				ScaleDownIn: time.Minute, Requeue: time.Minute, Completed: true}},
 		{name: "scaleDownDelaySeconds 0: the old ReplicaSet goes at once",
 			in: routedInput(10, s, past, rsAt{10, 10}, rsAt{10, 10}, acceptedOn(0, "b", "b"), stableServiceOn("b", true),
 				withCanary(func(c *v1alpha1.CanaryStrategy) { c.ScaleDownDelaySeconds = ptr(int32(0)) })),
-			want: want{Canary: 10, Stable: 0, Traffic: traffic{0, "b", "b"}, StableService: "b", StableRS: "b", Completed: true}},
+			want: want{Canary: 10, Stable: 0, Traffic: carried{0, "b", "b"}, StableService: "b", StableRS: "b", Completed: true}},
 		{name: "promoteFull skips the remaining steps",
 			in: routedInput(10, steps(weight(20), pauseForever(), weight(50), pauseForever()), 1, rsAt{10, 10}, rsAt{2, 2}, accepted(20),
 				withStatus(func(s *v1alpha1.RolloutStatus) {
@@ -476,10 +476,10 @@ func TestRoutedPromotion(t *testing.T) {
 					s.PauseConditions = []v1alpha1.PauseCondition{{Reason: v1alpha1.PauseReasonCanaryPauseStep, StartTime: metav1.NewTime(routedNow)}}
 					s.ControllerPause = true
 				})),
-			want: want{Canary: 10, Stable: 10, Traffic: traffic{20, "a", "b"}, StableService: "a", StableRS: "a"}},
+			want: want{Canary: 10, Stable: 10, Traffic: carried{20, "a", "b"}, StableService: "a", StableRS: "a"}},
 		{name: "dynamicStableScale: the stable side keeps the share of the weight it still carries",
 			in:   routedInput(10, s, past, rsAt{5, 5}, rsAt{5, 5}, accepted(50), withCanary(dynamicStableScale)),
-			want: want{Canary: 10, Stable: 5, Traffic: traffic{50, "a", "b"}, StableService: "a", StableRS: "a"}},
+			want: want{Canary: 10, Stable: 5, Traffic: carried{50, "a", "b"}, StableService: "a", StableRS: "a"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -504,7 +504,7 @@ func TestRoutedPromotion(t *testing.T) {
 func TestRoutedAbort(t *testing.T) {
 	type want struct {
 		Canary, Stable int32
-		Traffic        traffic
+		Traffic        carried
 		Routes         []string
 		Step           int32
 		Services       [2]string
@@ -521,7 +521,7 @@ func TestRoutedAbort(t *testing.T) {
 			}
 		})
 	}
-	back := traffic{0, "a", "a"}
+	back := carried{0, "a", "a"}
 	tests := []struct {
 		name string
 		opts []func(*Input)
@@ -572,7 +572,7 @@ func TestRoutedAbort(t *testing.T) {
 func TestRoutedSteady(t *testing.T) {
 	type want struct {
 		Replicas map[string]int32
-		Traffic  traffic
+		Traffic  carried
 		Routes   []string
 		StableRS string
 		Step     int32
@@ -590,7 +590,7 @@ func TestRoutedSteady(t *testing.T) {
 				in.Rollout.Status = v1alpha1.RolloutStatus{}
 				in.StableService.SelectedHash, in.CanaryService.SelectedHash = "", ""
 			}),
-			want: want{Replicas: map[string]int32{"ro-b": 10}, Traffic: traffic{0, "b", "b"}, StableRS: "b", Step: 3}},
+			want: want{Replicas: map[string]int32{"ro-b": 10}, Traffic: carried{0, "b", "b"}, StableRS: "b", Step: 3}},
 		{name: "steady, with the old ReplicaSet inside its scale-down delay",
 			in: routedInput(10, s, 3, rsAt{10, 10}, rsAt{10, 10}, acceptedOn(0, "b", "b"), func(in *Input) {
 				in.Rollout.Status.StableRS = "b"
@@ -598,13 +598,13 @@ func TestRoutedSteady(t *testing.T) {
 				old.ScaleDownAt = ptr(routedNow.Add(10 * time.Second))
 				in.Stable, in.Others = in.New, []*ReplicaSet{old}
 			}),
-			want: want{Replicas: map[string]int32{}, Traffic: traffic{0, "b", "b"}, StableRS: "b", Step: 3}},
+			want: want{Replicas: map[string]int32{}, Traffic: carried{0, "b", "b"}, StableRS: "b", Step: 3}},
 		{name: "manual pause: no traffic change",
 			in: routedInput(10, s, 2, rsAt{10, 10}, rsAt{5, 5}, accepted(50), func(in *Input) {
 				in.Rollout.Spec.Paused = true
 				in.Rollout.Status.Abort = true
 			}),
-			want: want{Replicas: map[string]int32{}, Traffic: traffic{Weight: -1}, StableRS: "a", Step: 2}},
+			want: want{Replicas: map[string]int32{}, Traffic: carried{Weight: -1}, StableRS: "a", Step: 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -628,45 +628,45 @@ func TestRoutedManagedRoutes(t *testing.T) {
 	tests := []struct {
 		name string
 		in   Input
-		want *trafficrouting.State
+		want *traffic.State
 	}{
 		{name: "routes of completed steps in managedRoutes order",
 			in: routedInput(10, three, 4, rsAt{10, 10}, rsAt{1, 1}, accepted(10)),
-			want: &trafficrouting.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b",
+			want: &traffic.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b",
 				HeaderRoutes: []v1alpha1.SetHeaderRoute{{Name: "header-1", Match: []v1alpha1.HeaderRoutingMatch{canaryPrefix}}, {Name: "header-2", Match: []v1alpha1.HeaderRoutingMatch{beta}}},
 				MirrorRoutes: []v1alpha1.SetMirrorRoute{{Name: "mirror-1", Match: []v1alpha1.RouteMatch{get}}}}},
 		{name: "route steps complete at once and the next step's hold carries them",
 			in: routedInput(10, three, 0, rsAt{10, 10}, rsAt{1, 1}),
-			want: &trafficrouting.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b",
+			want: &traffic.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b",
 				HeaderRoutes: []v1alpha1.SetHeaderRoute{{Name: "header-1", Match: []v1alpha1.HeaderRoutingMatch{canaryPrefix}}, {Name: "header-2", Match: []v1alpha1.HeaderRoutingMatch{beta}}},
 				MirrorRoutes: []v1alpha1.SetMirrorRoute{{Name: "mirror-1", Match: []v1alpha1.RouteMatch{get}}}}},
 		{name: "a route of a step not yet reached is not there",
 			in:   routedInput(10, steps(weight(10), headerRoute("header-1", beta), pauseForever()), 0, rsAt{10, 10}, rsAt{0, 0}),
-			want: &trafficrouting.State{CanaryWeight: 0, StableHash: "a", CanaryHash: "b"}},
+			want: &traffic.State{CanaryWeight: 0, StableHash: "a", CanaryHash: "b"}},
 		{name: "an empty match removes the header route",
 			in: routedInput(10, steps(headerRoute("header-1", beta), headerRoute("header-2", beta), weight(10), headerRoute("header-1"), pauseForever()),
 				4, rsAt{10, 10}, rsAt{1, 1}, accepted(10)),
-			want: &trafficrouting.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b",
+			want: &traffic.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b",
 				HeaderRoutes: []v1alpha1.SetHeaderRoute{{Name: "header-2", Match: []v1alpha1.HeaderRoutingMatch{beta}}}}},
 		{name: "an empty match removes the mirror route; a later step sets it again",
 			in: routedInput(10, steps(mirrorRoute("mirror-1", get), weight(10), mirrorRoute("mirror-1"), pauseFor(10), mirrorRoute("mirror-1", v1alpha1.RouteMatch{Path: &v1alpha1.StringMatch{Exact: "/x"}}), pauseForever()),
 				5, rsAt{10, 10}, rsAt{1, 1}, accepted(10)),
-			want: &trafficrouting.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b",
+			want: &traffic.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b",
 				MirrorRoutes: []v1alpha1.SetMirrorRoute{{Name: "mirror-1", Match: []v1alpha1.RouteMatch{{Path: &v1alpha1.StringMatch{Exact: "/x"}}}}}}},
 		{name: "no route toward a canary without available pods",
 			in:   routedInput(10, steps(headerRoute("header-1", beta), pauseForever()), 0, rsAt{10, 10}, rsAt{0, 0}),
-			want: &trafficrouting.State{CanaryWeight: 0, StableHash: "a", CanaryHash: "b"}},
+			want: &traffic.State{CanaryWeight: 0, StableHash: "a", CanaryHash: "b"}},
 		{name: "setCanaryScale first: the route goes to the canary pods before any weight",
 			in: routedInput(10, steps(canaryScale(v1alpha1.SetCanaryScale{Replicas: ptr(int32(1))}), headerRoute("header-1", beta), pauseForever()),
 				0, rsAt{10, 10}, rsAt{1, 1}),
-			want: &trafficrouting.State{CanaryWeight: 0, StableHash: "a", CanaryHash: "b",
+			want: &traffic.State{CanaryWeight: 0, StableHash: "a", CanaryHash: "b",
 				HeaderRoutes: []v1alpha1.SetHeaderRoute{{Name: "header-1", Match: []v1alpha1.HeaderRoutingMatch{beta}}}}},
 		{name: "none after the last step",
 			in:   routedInput(10, three, 5, rsAt{10, 10}, rsAt{1, 1}, accepted(10)),
-			want: &trafficrouting.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b"}},
+			want: &traffic.State{CanaryWeight: 10, StableHash: "a", CanaryHash: "b"}},
 		{name: "none on abort",
 			in:   routedInput(10, three, 4, rsAt{10, 10}, rsAt{1, 1}, accepted(10), withStatus(func(s *v1alpha1.RolloutStatus) { s.Abort = true })),
-			want: &trafficrouting.State{CanaryWeight: 0, StableHash: "a", CanaryHash: "a"}},
+			want: &traffic.State{CanaryWeight: 0, StableHash: "a", CanaryHash: "a"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -691,12 +691,12 @@ func routedCanary(s ...v1alpha1.CanaryStep) *v1alpha1.CanaryStrategy {
 }
 
 // carried is the weight the router carries and the hashes it carries it to.
-func (w *world) carried() traffic {
+func (w *world) traffic() carried {
 	wt := w.ro.Status.Canary.Weights
 	if wt == nil {
-		return traffic{Weight: -1}
+		return carried{Weight: -1}
 	}
-	return traffic{wt.Canary.Weight, wt.Stable.PodTemplateHash, wt.Canary.PodTemplateHash}
+	return carried{wt.Canary.Weight, wt.Stable.PodTemplateHash, wt.Canary.PodTemplateHash}
 }
 
 func TestRoutedCanaryThroughAllSteps(t *testing.T) {
@@ -723,14 +723,14 @@ func TestRoutedCanaryThroughAllSteps(t *testing.T) {
 				v.change(c)
 				last := int32(len(c.Steps) - 1)
 				w := healthyWorld(t, replicas, c)
-				if got := w.carried(); got != (traffic{0, "a", "a"}) {
+				if got := w.traffic(); got != (carried{0, "a", "a"}) {
 					t.Fatalf("steady traffic %+v, want weight 0 on a", got)
 				}
 				w.deploy("b")
 				w.runUntil("paused at the last step", 200, time.Second, func() bool {
 					return w.paused() && idx(w.ro.Status.CurrentStepIndex) == last
 				})
-				if got := w.carried(); got != (traffic{30, "a", "b"}) {
+				if got := w.traffic(); got != (carried{30, "a", "b"}) {
 					t.Fatalf("at the last step the router carries %+v, want 30 toward b (%s)", got, w)
 				}
 				p := w.tick(time.Second)
@@ -739,7 +739,7 @@ func TestRoutedCanaryThroughAllSteps(t *testing.T) {
 				}
 				w.promote()
 				w.runUntil("b stable", 30, time.Second, func() bool { return w.ro.Status.StableRS == "b" })
-				if got := w.carried(); got != (traffic{0, "b", "b"}) {
+				if got := w.traffic(); got != (carried{0, "b", "b"}) {
 					t.Fatalf("after promotion the router carries %+v, want weight 0 on b", got)
 				}
 				if w.services["stable"].SelectedHash != "b" || w.services["canary"].SelectedHash != "b" {
@@ -761,7 +761,7 @@ func TestRoutedAbortAndRetry(t *testing.T) {
 	w.runUntil("paused at weight 50", 20, time.Second, w.paused)
 	w.ro.Status.Abort = true
 	w.tick(time.Second)
-	if got := w.carried(); got != (traffic{0, "a", "a"}) || w.rs["b"].Replicas != 2 {
+	if got := w.traffic(); got != (carried{0, "a", "a"}) || w.rs["b"].Replicas != 2 {
 		t.Fatalf("abort: router carries %+v, canary %d pods; want weight 0 on a at once, canary kept (%s)", got, w.rs["b"].Replicas, w)
 	}
 	aborted := w.now
@@ -771,7 +771,7 @@ func TestRoutedAbortAndRetry(t *testing.T) {
 	}
 	w.ro.Status.Abort = false
 	w.runUntil("paused at weight 50 again", 20, time.Second, w.paused)
-	if got := w.carried(); got != (traffic{50, "a", "b"}) {
+	if got := w.traffic(); got != (carried{50, "a", "b"}) {
 		t.Fatalf("retry: router carries %+v", got)
 	}
 }
@@ -816,7 +816,7 @@ func TestRoutedNewTemplateSupersedesCanaryWithWeight(t *testing.T) {
 	w.runUntil("paused on b", 20, time.Second, w.paused)
 	w.deploy("c")
 	w.runUntil("paused on c at weight 50 with b gone", 20, time.Second, func() bool {
-		return w.paused() && w.carried() == traffic{50, "a", "c"} && w.rs["b"].Replicas == 0
+		return w.paused() && w.traffic() == carried{50, "a", "c"} && w.rs["b"].Replicas == 0
 	})
 }
 
@@ -827,7 +827,7 @@ func TestRoutedCanaryNeverReady(t *testing.T) {
 	for range 20 {
 		w.tick(time.Second)
 	}
-	if got := w.carried(); got.Weight != 0 || idx(w.ro.Status.CurrentStepIndex) != 0 || w.rs["a"].Available != 4 {
+	if got := w.traffic(); got.Weight != 0 || idx(w.ro.Status.CurrentStepIndex) != 0 || w.rs["a"].Available != 4 {
 		t.Fatalf("a canary that never gets ready: router carries %+v (%s)", got, w)
 	}
 }

@@ -7,25 +7,13 @@ package trafficrouting
 import (
 	"context"
 
-	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+	"github.com/sluice-dev/sluice/rollout/traffic"
 )
 
-// State is the traffic a routed canary must have now.
-type State struct {
-	// CanaryWeight is the canary's share, 0..100; the stable side gets the rest,
-	// so the two always sum to 100 (SPEC §2.7 rule 4).
-	CanaryWeight int32
-	// StableHash and CanaryHash are the ReplicaSets behind each side, for routers
-	// that split by DestinationRule subset.
-	StableHash, CanaryHash string
-	// HeaderRoutes and MirrorRoutes are the managed routes active now, in
-	// managedRoutes order; any other route sluice added earlier is removed.
-	HeaderRoutes []v1alpha1.SetHeaderRoute
-	MirrorRoutes []v1alpha1.SetMirrorRoute
-}
-
-// StableWeight is the stable side's share.
-func (s State) StableWeight() int32 { return 100 - s.CanaryWeight }
+// State is the traffic a routed canary must have now. It lives in the
+// client-free package traffic so planning can use it; the alias keeps the
+// routers' signatures short.
+type State = traffic.State
 
 // Router makes the routing objects of one Rollout carry a State.
 type Router interface {
