@@ -137,12 +137,15 @@ func (p *planner) clearUpdateState() {
 // setReplicasAtOnce sets the targets at once, with no surge bound: blue-green
 // runs both sides at size, and a routed canary's router (not a replica ratio)
 // bounds what users see. ReplicaSets without a target go to 0 unless
-// they are inside their scale-down delay.
+// they are inside their scale-down delay or the router still sends them traffic.
 func (p *planner) setReplicasAtOnce(targets map[string]int32) {
 	for _, rs := range p.in.all() {
 		if t, ok := targets[rs.Name]; ok {
 			p.replicas[rs.Name] = t
 			continue
+		}
+		if p.carriesTraffic(rs) {
+			continue // its pods go once the router has moved the traffic away
 		}
 		deadline := rs.ScaleDownAt
 		if at, ok := p.plan.ScaleDownAt[rs.Name]; ok {

@@ -19,18 +19,36 @@ import (
 func (p *planner) routed() bool { return p.canary != nil && p.canary.TrafficRouting != nil }
 
 // applied is the traffic the router carries for this plan: the last it accepted
-// (status.canary.weights, or zero weight on the stable ReplicaSet when none was
-// recorded), or what an earlier step of this reconcile counted on (see
+// (see accepted), or what an earlier step of this reconcile counted on (see
 // routedHoldWeight).
 func (p *planner) applied() (weight int32, stableHash string) {
 	if t := p.countedOn; t != nil {
 		return t.CanaryWeight, t.StableHash
 	}
+	w, stable, _ := p.accepted()
+	return w, stable
+}
+
+// accepted is the traffic the router last accepted (status.canary.weights), or
+// zero weight on no ReplicaSet when none was recorded.
+func (p *planner) accepted() (weight int32, stableHash, canaryHash string) {
 	w := p.in.Rollout.Status.Canary.Weights
 	if w == nil || w.Verified == nil || !*w.Verified {
-		return 0, ""
+		return 0, "", ""
 	}
-	return w.Canary.Weight, w.Stable.PodTemplateHash
+	return w.Canary.Weight, w.Stable.PodTemplateHash, w.Canary.PodTemplateHash
+}
+
+// carriesTraffic reports whether the router, as it last accepted, sends a share
+// of the traffic to rs. Such a ReplicaSet keeps its pods until the router has
+// taken new weights (SPEC §2.7 rule 1): the ReplicaSet writes of a reconcile
+// come before its router write, which may fail or lag.
+func (p *planner) carriesTraffic(rs *ReplicaSet) bool {
+	if !p.routed() {
+		return false
+	}
+	weight, stable, canary := p.accepted()
+	return weight > 0 && rs.Hash == canary || weight < 100 && rs.Hash == stable
 }
 
 // setTraffic asks the router for a weight and records the managed routes the
@@ -39,10 +57,18 @@ func (p *planner) applied() (weight int32, stableHash string) {
 // whatever the router carried before: a superseded canary's weight, a rollback
 // target without pods, a canary that lost its pods.
 func (p *planner) setTraffic(weight int32, stable, canary *ReplicaSet, withRoutes bool) {
+	canaryHash := canary.Hash
 	if canary.Available == 0 {
 		weight, withRoutes = 0, false
+		// The canary side stays on the ReplicaSet it was on while its weight goes
+		// to 0: a router moves a DestinationRule subset before the weights, so
+		// moving the subset now would send the old weight to pods that do not
+		// exist until its second write (or for good, if that write fails).
+		if _, _, was := p.accepted(); was != "" {
+			canaryHash = was
+		}
 	}
-	t := &traffic.State{CanaryWeight: weight, StableHash: stable.Hash, CanaryHash: canary.Hash}
+	t := &traffic.State{CanaryWeight: weight, StableHash: stable.Hash, CanaryHash: canaryHash}
 	if withRoutes {
 		t.HeaderRoutes, t.MirrorRoutes = p.activeRoutes()
 	}
@@ -70,6 +96,8 @@ func (p *planner) routedHoldWeight(weight int32) bool {
 	if weight < applied || n.Available >= p.routedCanarySize(weight) && (weight == 0 || n.Available > 0) {
 		next = weight
 	}
+	// Traffic comes back to a scaled-down stable side only as fast as its pods do.
+	next = max(next, min(applied, p.stableShortfall(s)))
 	p.setTraffic(next, s, n, true)
 	canaryTarget := n
 	if n.Available == 0 {
@@ -118,7 +146,7 @@ func (p *planner) routedCanarySize(weight int32) int32 {
 		case scale.Replicas != nil:
 			size = min(*scale.Replicas, total)
 		case scale.Weight != nil:
-			size = routedCanaryReplicas(total, *scale.Weight)
+			size = p.atLeastMinPods(routedCanaryReplicas(total, *scale.Weight), *scale.Weight > 0)
 		}
 		return size
 	}
@@ -139,6 +167,17 @@ func (p *planner) routedStableSize(canaryWeight int32) int32 {
 		size = max(size, min(1, total))
 	}
 	return size
+}
+
+// stableShortfall is the share of traffic, in percent, that the stable
+// side's available pods cannot carry with dynamicStableScale (0 without it):
+// the canary must keep at least that much. A stable pod carries 100/replicas.
+func (p *planner) stableShortfall(s *ReplicaSet) int32 {
+	total := p.replicaCount()
+	if !p.canary.DynamicStableScale || total <= 0 {
+		return 0
+	}
+	return max(0, 100-100*s.Available/total)
 }
 
 func (p *planner) atLeastMinPods(size int32, hasShare bool) int32 {
@@ -234,7 +273,13 @@ func (p *planner) routedAborted() {
 	s, n := p.in.Stable, p.in.New
 	p.beginAbort(fmt.Sprintf("Rollout aborted: traffic back to stable ReplicaSet %s", s.Name))
 	p.setStepIndex(0)
-	p.setTraffic(0, s, s, false)
+	if applied, _ := p.applied(); p.stableShortfall(s) > 0 && applied > 0 {
+		// dynamicStableScale left the stable side small: the canary keeps the
+		// share the stable pods cannot carry yet, and gives it up as they come.
+		p.setTraffic(min(applied, p.stableShortfall(s)), s, n, false)
+	} else {
+		p.setTraffic(0, s, s, false)
+	}
 	delay := time.Duration(ptrOr(p.canary.AbortScaleDownDelaySeconds, v1alpha1.DefaultAbortScaleDownDelaySeconds)) * time.Second
 	canary := p.afterAbortDelay(n, delay)
 	if !p.trafficSettled(0, s.Hash) {

@@ -213,8 +213,11 @@ func TestRoutedReplicaCounts(t *testing.T) {
 			want: want{Canary: 10, Stable: 10, Weight: 0}},
 		{name: "setCanaryScale weight runs pods without traffic",
 			replicas: 10, steps: steps(canaryScale(v1alpha1.SetCanaryScale{Weight: ptr(int32(25))}), pauseForever()), stable: rsAt{10, 10},
-			opts: opts(withCanary(minPods(5))),
 			want: want{Canary: 3, Stable: 10, Weight: 0}},
+		{name: "setCanaryScale weight runs at least minPodsPerReplicaSet",
+			replicas: 10, steps: steps(canaryScale(v1alpha1.SetCanaryScale{Weight: ptr(int32(25))}), pauseForever()), stable: rsAt{10, 10},
+			opts: opts(withCanary(minPods(5))),
+			want: want{Canary: 5, Stable: 10, Weight: 0}},
 		{name: "setCanaryScale matchTrafficWeight returns to sizing by the weight",
 			replicas: 10, steps: steps(canaryScale(v1alpha1.SetCanaryScale{Replicas: ptr(int32(5))}), weight(20),
 				canaryScale(v1alpha1.SetCanaryScale{MatchTrafficWeight: true}), pauseForever()), step: 3,
@@ -348,7 +351,9 @@ func TestRoutedWeightOnlyTowardAvailablePods(t *testing.T) {
 				in.Others = []*ReplicaSet{in.New}
 				in.New = routedRS("c", 3, rsAt{0, 0})
 			}),
-			want: carried{0, "a", "c"}},
+			// The canary side stays on b while its weight goes: moving a subset to c first
+			// would send b's weight to c's missing pods until the router's next write.
+			want: carried{0, "a", "b"}},
 		{name: "a fast rollback to a ReplicaSet without pods while a canary holds weight",
 			in: routedInput(10, steps(weight(50), pauseForever()), 1, rsAt{10, 10}, rsAt{5, 5}, accepted(50), func(in *Input) {
 				in.Rollout.Spec.RollbackWindow = &v1alpha1.RollbackWindowSpec{Revisions: 3}
@@ -357,7 +362,7 @@ func TestRoutedWeightOnlyTowardAvailablePods(t *testing.T) {
 				in.Others = []*ReplicaSet{in.New}
 				in.New = routedRS("o", 4, rsAt{0, 0})
 			}),
-			want: carried{0, "a", "o"}},
+			want: carried{0, "a", "b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -395,9 +400,15 @@ func TestRoutedWeightDecrease(t *testing.T) {
 		{name: "and the step completes at the smaller size",
 			in:   routedInput(10, s, 1, rsAt{10, 10}, rsAt{2, 2}, accepted(20)),
 			want: want{Traffic: carried{20, "a", "b"}, Canary: 2, Stable: 10, Step: 2}},
-		{name: "dynamicStableScale: the stable side grows for the lower weight at once",
+		{name: "dynamicStableScale: the stable side grows for the lower weight at once, traffic waits for it",
 			in:   routedInput(10, s, 1, rsAt{5, 5}, rsAt{5, 5}, accepted(50), withCanary(dynamicStableScale)),
-			want: want{Traffic: carried{20, "a", "b"}, Canary: 5, Stable: 8, Step: 1}},
+			want: want{Traffic: carried{50, "a", "b"}, Canary: 5, Stable: 8, Step: 1}},
+		{name: "dynamicStableScale: traffic follows the stable pods as they come",
+			in:   routedInput(10, s, 1, rsAt{8, 7}, rsAt{5, 5}, accepted(50), withCanary(dynamicStableScale)),
+			want: want{Traffic: carried{30, "a", "b"}, Canary: 5, Stable: 8, Step: 1}},
+		{name: "dynamicStableScale: the lower weight once the stable side can carry it",
+			in:   routedInput(10, s, 1, rsAt{8, 8}, rsAt{5, 5}, accepted(30), withCanary(dynamicStableScale)),
+			want: want{Traffic: carried{20, "a", "b"}, Canary: 3, Stable: 8, Step: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

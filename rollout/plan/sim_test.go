@@ -37,6 +37,22 @@ type world struct {
 	// routerDown makes the traffic router of a routed canary reject every
 	// update: status.canary.weights keeps what it last accepted.
 	routerDown bool
+	// routerAcceptsEvery > 1 makes a lagging router: it takes only every n-th
+	// update and rejects the others.
+	routerAcceptsEvery int
+	routerCalls        int
+	// podsPerTick > 0 makes pods slow: a ReplicaSet gains at most that many
+	// available pods per reconcile.
+	podsPerTick int32
+}
+
+// routerRejects says whether the router rejects this reconcile's update.
+func (w *world) routerRejects() bool {
+	w.routerCalls++
+	if w.routerAcceptsEvery > 1 && w.routerCalls%w.routerAcceptsEvery != 0 {
+		return true
+	}
+	return w.routerDown
 }
 
 func newBlueGreenWorld(t *testing.T, replicas int32, bg *v1alpha1.BlueGreenStrategy) *world {
@@ -112,7 +128,12 @@ func (w *world) tick(step time.Duration) Plan {
 	for h, rs := range w.rs {
 		rs.Pods = rs.Replicas
 		if !w.notReady[h] {
-			rs.Available, rs.Ready = rs.Replicas, rs.Replicas
+			if w.podsPerTick > 0 {
+				rs.Available = min(rs.Replicas, rs.Available+w.podsPerTick)
+			} else {
+				rs.Available = rs.Replicas
+			}
+			rs.Ready = rs.Available
 		}
 	}
 	for _, s := range w.services {
@@ -137,9 +158,12 @@ func (w *world) tick(step time.Duration) Plan {
 			svc.SelectedHash, svc.Settled = hash, false
 		}
 	}
+	// A controller killed here, or a router that rejects or lags, leaves the
+	// ReplicaSet and Service writes standing with the old traffic.
+	w.checkBeforeRouter(p)
 	// A router that rejects the update fails the reconcile after the ReplicaSet
 	// and Service writes and before the status write and the events.
-	if p.Traffic == nil || !w.routerDown {
+	if p.Traffic == nil || !w.routerRejects() {
 		w.ro.Status = p.Status
 		if t := p.Traffic; t != nil {
 			// The router accepts at once; the controller records what it accepted.
@@ -230,6 +254,7 @@ func (w *world) checkRouted(p Plan) {
 				w.t.Fatalf("%s: weight %d toward %s, which has no available pod (%s)", at, d.Weight, d.PodTemplateHash, w)
 			}
 		}
+		w.checkStableCapacity(wt.Stable.Weight, "after the reconcile")
 	}
 	for role, s := range w.services {
 		if s.SelectedHash != "" && w.available(s.SelectedHash) == 0 && !w.notReady[s.SelectedHash] {
@@ -239,6 +264,45 @@ func (w *world) checkRouted(p Plan) {
 	c := w.ro.Spec.Strategy.Canary
 	if stable := w.rs[w.ro.Status.StableRS]; stable != nil && !c.DynamicStableScale && stable.Replicas < *w.ro.Spec.Replicas {
 		w.t.Fatalf("%s: stable %s runs %d of %d replicas (%s)", at, stable.Hash, stable.Replicas, *w.ro.Spec.Replicas, w)
+	}
+}
+
+// checkBeforeRouter asserts SPEC §2.7 rule 1 between a reconcile's
+// ReplicaSet and Service writes and its router write, and inside that router
+// write: the router moves DestinationRule subsets before it moves weights, so
+// for a moment the weights it carried point at the subsets' new ReplicaSets.
+func (w *world) checkBeforeRouter(p Plan) {
+	w.t.Helper()
+	wt := w.ro.Status.Canary.Weights
+	if w.blueGreen || w.ro.Spec.Strategy.Canary.TrafficRouting == nil || wt == nil {
+		return
+	}
+	at := w.now.Format(time.TimeOnly)
+	sides := map[string]int32{wt.Canary.PodTemplateHash: wt.Canary.Weight, wt.Stable.PodTemplateHash: wt.Stable.Weight}
+	if t := p.Traffic; t != nil {
+		sides[t.CanaryHash] += wt.Canary.Weight
+		sides[t.StableHash] += wt.Stable.Weight
+	}
+	for hash, weight := range sides {
+		if weight > 0 && w.available(hash) == 0 && !w.notReady[hash] {
+			w.t.Fatalf("%s: before the router took the new weights, weight %d goes to %s, which has no available pod (%s)", at, weight, hash, w)
+		}
+	}
+	w.checkStableCapacity(wt.Stable.Weight, "before the router took the new weights")
+}
+
+// checkStableCapacity asserts that with dynamicStableScale the stable side never
+// carries more traffic than its available pods can: 100/replicas percent each.
+func (w *world) checkStableCapacity(stableWeight int32, when string) {
+	w.t.Helper()
+	c, total := w.ro.Spec.Strategy.Canary, *w.ro.Spec.Replicas
+	stable := w.rs[w.ro.Status.StableRS]
+	if !c.DynamicStableScale || stable == nil || total == 0 || w.current == stable.Hash {
+		return
+	}
+	if capacity := 100 * stable.Available / total; stableWeight > capacity {
+		w.t.Fatalf("%s: %s, stable carries %d%% on %d of %d pods (capacity %d%%) (%s)",
+			w.now.Format(time.TimeOnly), when, stableWeight, stable.Available, total, capacity, w)
 	}
 }
 
