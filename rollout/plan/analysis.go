@@ -21,10 +21,7 @@ func (p *planner) judgeAnalysis(need AnalysisNeed, phase v1alpha1.AnalysisPhase,
 	case v1alpha1.AnalysisPhaseSuccessful:
 		return true
 	case v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseError:
-		p.status.Abort = true
-		now := metav1.NewTime(p.in.Now)
-		p.status.AbortedAt = &now
-		p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: %s analysis is %s", which, phase))
+		p.abortFor(which, phase)
 	case v1alpha1.AnalysisPhaseInconclusive:
 		return p.controllerPause(v1alpha1.PauseReasonInconclusiveAnalysis,
 			fmt.Sprintf("Rollout paused: %s analysis is Inconclusive", which), 0, "")
@@ -58,4 +55,41 @@ func (p *planner) stepAnalysisPhase(index int32) v1alpha1.AnalysisPhase {
 		return ""
 	}
 	return p.in.StepAnalysis
+}
+
+// abortFor records an abort because an analysis ended Failed or Error.
+func (p *planner) abortFor(which string, phase v1alpha1.AnalysisPhase) {
+	p.status.Abort = true
+	now := metav1.NewTime(p.in.Now)
+	p.status.AbortedAt = &now
+	p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: %s analysis is %s", which, phase))
+}
+
+// failedAnalysis names the analysis the rollout depends on now that ended
+// Failed or Error ("" when none did): the current analysis step's, the
+// background one's, or a blue-green pre- or post-promotion one's. It is asked
+// while the user pause holds everything else, since those still abort.
+func (p *planner) failedAnalysis() (which string, phase v1alpha1.AnalysisPhase) {
+	type judged struct {
+		which string
+		phase v1alpha1.AnalysisPhase
+	}
+	var now []judged
+	if p.canary != nil {
+		index := p.stepIndex()
+		if int(index) < len(p.canary.Steps) && p.canary.Steps[index].Analysis != nil {
+			now = append(now, judged{"step", p.stepAnalysisPhase(index)})
+		}
+		if bg := p.canary.Analysis; bg != nil && index >= ptrOr(bg.StartingStep, 0) {
+			now = append(now, judged{"background", p.in.BackgroundAnalysis})
+		}
+	} else {
+		now = append(now, judged{"pre-promotion", p.in.PrePromotionAnalysis}, judged{"post-promotion", p.in.PostPromotionAnalysis})
+	}
+	for _, j := range now {
+		if j.phase == v1alpha1.AnalysisPhaseFailed || j.phase == v1alpha1.AnalysisPhaseError {
+			return j.which, j.phase
+		}
+	}
+	return "", ""
 }

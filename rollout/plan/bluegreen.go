@@ -18,9 +18,9 @@ import (
 func BlueGreen(in Input) Plan {
 	p := newPlanner(in)
 	switch {
-	case p.spec.Paused:
+	case p.heldByUser():
 		p.holdPaused()
-	case in.Stable == nil || in.Stable.Hash == in.New.Hash:
+	case in.Stable == nil || in.Stable.Hash == in.New.Hash || p.replicaCount() == 0:
 		p.blueGreenSteady()
 	case p.status.Abort:
 		p.blueGreenAborted()
@@ -162,10 +162,10 @@ func (p *planner) setReplicasAtOnce(targets map[string]int32) {
 // pointBlueGreenServices asks for the active and preview Services to select the
 // given ReplicaSets, never one without an available pod.
 func (p *planner) pointBlueGreenServices(active, preview *ReplicaSet) {
-	if svc := p.in.ActiveService; svc != nil && (active.Available > 0 || active.Hash == svc.SelectedHash) {
+	if svc := p.in.ActiveService; svc != nil && p.maySelect(svc, active) {
 		p.plan.ActiveServiceHash = active.Hash
 	}
-	if svc := p.in.PreviewService; svc != nil && (preview.Available > 0 || preview.Hash == svc.SelectedHash) {
+	if svc := p.in.PreviewService; svc != nil && p.maySelect(svc, preview) {
 		p.plan.PreviewServiceHash = preview.Hash
 	}
 	p.status.BlueGreen.ActiveSelector = pick(p.plan.ActiveServiceHash, p.status.BlueGreen.ActiveSelector)

@@ -12,8 +12,9 @@ import (
 // router: the canary's share is a ratio of replicas.
 //
 // The rollout is in one of four situations, decided in this order:
-//   - steady: the new ReplicaSet is (or becomes, on the first deploy) the stable
-//     one; it runs all replicas and older ReplicaSets go away;
+//   - steady: the new ReplicaSet is (or becomes, on the first deploy or at 0
+//     replicas, where there is nothing to step through) the stable one; it runs
+//     all replicas and older ReplicaSets go away;
 //   - aborted: status.abort is set; the stable side returns to full size and
 //     both Services to the stable ReplicaSet, the canary is scaled down;
 //   - promoting: past the last step, promoted full, or a fast rollback; the new
@@ -24,9 +25,9 @@ import (
 func Canary(in Input) Plan {
 	p := newPlanner(in)
 	switch {
-	case p.spec.Paused:
+	case p.heldByUser():
 		p.holdPaused()
-	case in.Stable == nil || in.Stable.Hash == in.New.Hash:
+	case in.Stable == nil || in.Stable.Hash == in.New.Hash || p.replicaCount() == 0:
 		p.steady()
 	case p.status.Abort:
 		p.aborted()
@@ -123,11 +124,34 @@ func (p *planner) replicaCount() int32 {
 // analyses go on.
 func (p *planner) holdPaused() { p.plan.KeepAnalyses = true }
 
+// heldByUser reports whether the user pause (spec.paused) holds this reconcile.
+// It holds scaling and stepping, never an abort: an abort by the user, or by an
+// analysis that failed during the pause, sends traffic back to stable at once
+// whatever the pause state (SPEC §2.5).
+func (p *planner) heldByUser() bool {
+	if !p.spec.Paused {
+		return false
+	}
+	if p.in.Stable == nil || p.in.Stable.Hash == p.in.New.Hash {
+		return true // nothing to abort to
+	}
+	if !p.status.Abort {
+		if which, phase := p.failedAnalysis(); which != "" {
+			p.abortFor(which, phase)
+		}
+	}
+	return !p.status.Abort
+}
+
 // steady runs the new ReplicaSet at full size as the stable one.
 func (p *planner) steady() {
 	n := p.in.New
-	if p.status.StableRS != n.Hash && p.in.Stable == nil && p.status.StableRS != "" {
-		p.event(false, "RolloutCompleted", fmt.Sprintf("ReplicaSet %s is stable (the previous stable ReplicaSet no longer exists)", n.Name))
+	if p.status.StableRS != n.Hash && p.status.StableRS != "" {
+		why := "the previous stable ReplicaSet no longer exists"
+		if p.in.Stable != nil {
+			why = "the Rollout runs 0 replicas"
+		}
+		p.event(false, "RolloutCompleted", fmt.Sprintf("ReplicaSet %s is stable (%s)", n.Name, why))
 	}
 	p.status.StableRS = n.Hash
 	p.setStepIndex(int32(len(p.canary.Steps)))

@@ -613,9 +613,14 @@ func TestRoutedSteady(t *testing.T) {
 		{name: "manual pause: no traffic change",
 			in: routedInput(10, s, 2, rsAt{10, 10}, rsAt{5, 5}, accepted(50), func(in *Input) {
 				in.Rollout.Spec.Paused = true
-				in.Rollout.Status.Abort = true
 			}),
 			want: want{Replicas: map[string]int32{}, Traffic: carried{Weight: -1}, StableRS: "a", Step: 2}},
+		{name: "manual pause does not hold an abort: traffic back to stable at once",
+			in: routedInput(10, s, 2, rsAt{10, 10}, rsAt{5, 5}, accepted(50), func(in *Input) {
+				in.Rollout.Spec.Paused = true
+				in.Rollout.Status.Abort = true
+			}),
+			want: want{Replicas: map[string]int32{}, Traffic: carried{0, "a", "a"}, StableRS: "a", Step: 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,12 +4,19 @@ package plan
 // ReplicaSets. A Service is never pointed at a ReplicaSet without an available pod
 // (SPEC §2.7 rule 1): it keeps its current selection until the pods are there.
 func (p *planner) pointServicesAt(stable, canary *ReplicaSet) {
-	if p.in.StableService != nil && stable != nil && (stable.Available > 0 || stable.Hash == p.in.StableService.SelectedHash) {
+	if p.in.StableService != nil && stable != nil && p.maySelect(p.in.StableService, stable) {
 		p.plan.StableServiceHash = stable.Hash
 	}
-	if p.in.CanaryService != nil && canary != nil && (canary.Available > 0 || canary.Hash == p.in.CanaryService.SelectedHash) {
+	if p.in.CanaryService != nil && canary != nil && p.maySelect(p.in.CanaryService, canary) {
 		p.plan.CanaryServiceHash = canary.Hash
 	}
+}
+
+// maySelect reports whether svc may be pointed at rs: it has an available pod,
+// the Service selects it already, or the Rollout runs 0 replicas — then no
+// ReplicaSet has pods, and the Services follow the template that will get them.
+func (p *planner) maySelect(svc *Service, rs *ReplicaSet) bool {
+	return rs.Available > 0 || rs.Hash == svc.SelectedHash || p.replicaCount() == 0
 }
 
 // serviceSettledOn reports whether a Service selects rs and its EndpointSlices show it.

@@ -30,6 +30,8 @@ type world struct {
 	current string
 	// stepAnalysis is what the analysis hook reports for the current step.
 	stepAnalysis v1alpha1.AnalysisPhase
+	// backgroundAnalysis is what it reports for the background run.
+	backgroundAnalysis v1alpha1.AnalysisPhase
 	// blueGreen selects BlueGreen instead of Canary.
 	blueGreen bool
 	// prePromotion and postPromotion are what the hook reports for blue-green analysis.
@@ -41,6 +43,9 @@ type world struct {
 	// update and rejects the others.
 	routerAcceptsEvery int
 	routerCalls        int
+	// growingFromZero marks a Rollout scaled up from 0 replicas: until its first
+	// pods are available there is nothing to protect, and no check applies.
+	growingFromZero bool
 	// podsPerTick > 0 makes pods slow: a ReplicaSet gains at most that many
 	// available pods per reconcile.
 	podsPerTick int32
@@ -95,7 +100,7 @@ func (w *world) deploy(hash string) {
 }
 
 func (w *world) input() Input {
-	in := Input{Rollout: w.ro, New: w.rs[w.current], Now: w.now, StepAnalysis: w.stepAnalysis,
+	in := Input{Rollout: w.ro, New: w.rs[w.current], Now: w.now, StepAnalysis: w.stepAnalysis, BackgroundAnalysis: w.backgroundAnalysis,
 		StableService: w.services["stable"], CanaryService: w.services["canary"],
 		ActiveService: w.services["active"], PreviewService: w.services["preview"],
 		PrePromotionAnalysis: w.prePromotion, PostPromotionAnalysis: w.postPromotion}
@@ -160,7 +165,9 @@ func (w *world) tick(step time.Duration) Plan {
 	}
 	// A controller killed here, or a router that rejects or lags, leaves the
 	// ReplicaSet and Service writes standing with the old traffic.
-	w.checkBeforeRouter(p)
+	if !w.growingFromZero || w.available(w.current) > 0 {
+		w.checkBeforeRouter(p)
+	}
 	// A router that rejects the update fails the reconcile after the ReplicaSet
 	// and Service writes and before the status write and the events.
 	if p.Traffic == nil || !w.routerRejects() {
@@ -176,6 +183,10 @@ func (w *world) tick(step time.Duration) Plan {
 		for _, e := range p.Events {
 			w.events = append(w.events, e.Reason)
 		}
+	}
+	if w.growingFromZero && w.available(w.current) == 0 {
+		w.now = w.now.Add(step)
+		return p
 	}
 	w.checkSafety(p)
 	w.now = w.now.Add(step)
@@ -233,8 +244,8 @@ func (w *world) checkSafety(p Plan) {
 // runs, unless dynamicStableScale (rule 3).
 func (w *world) checkRouted(p Plan) {
 	w.t.Helper()
-	if w.ro.Status.StableRS == "" || w.current == w.ro.Status.StableRS && len(w.rs) == 1 {
-		return // first deploy: no pods anywhere yet, nothing to protect
+	if w.ro.Status.StableRS == "" || w.current == w.ro.Status.StableRS && len(w.rs) == 1 || *w.ro.Spec.Replicas == 0 {
+		return // first deploy, or 0 replicas: no pods anywhere, nothing to protect
 	}
 	at := w.now.Format(time.TimeOnly)
 	if t := p.Traffic; t != nil {
@@ -274,7 +285,7 @@ func (w *world) checkRouted(p Plan) {
 func (w *world) checkBeforeRouter(p Plan) {
 	w.t.Helper()
 	wt := w.ro.Status.Canary.Weights
-	if w.blueGreen || w.ro.Spec.Strategy.Canary.TrafficRouting == nil || wt == nil {
+	if w.blueGreen || w.ro.Spec.Strategy.Canary.TrafficRouting == nil || wt == nil || *w.ro.Spec.Replicas == 0 {
 		return
 	}
 	at := w.now.Format(time.TimeOnly)
@@ -317,6 +328,9 @@ func (w *world) available(hash string) int32 {
 // checkServices: no Service selects a ReplicaSet without an available pod.
 func (w *world) checkServices() {
 	w.t.Helper()
+	if *w.ro.Spec.Replicas == 0 {
+		return // nothing has pods; the Services follow the template (maySelect)
+	}
 	for role, s := range w.services {
 		if s.SelectedHash != "" && w.rs[s.SelectedHash].Available == 0 && !w.anyNotReady() {
 			w.t.Fatalf("%s: %s Service selects %s, which has no available pod (%s)", w.now.Format(time.TimeOnly), role, s.SelectedHash, w)
