@@ -232,6 +232,12 @@ func condition(st *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionType) *v1a
 	return nil
 }
 
+// conditionTrue reports whether the condition of type t is set and True.
+func conditionTrue(st *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionType) bool {
+	c := condition(st, t)
+	return c != nil && c.Status == corev1.ConditionTrue
+}
+
 // setCondition sets a boolean condition, touching its times only when it changes.
 func setCondition(st *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionType, on bool, reason, message string, now metav1.Time) {
 	status := corev1.ConditionFalse

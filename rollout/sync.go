@@ -149,9 +149,14 @@ func (c *Controller) restartIfSteady(ctx context.Context, ro *v1alpha1.Rollout, 
 // when none does yet. The answer is persisted as status.currentPodHash for
 // status.observedGeneration (and the workload's generation), so the template is
 // looked for again only when it may have changed (see identifyReplicaSet).
+//
+// An InvalidSpec status also records the generation it saw, without looking at
+// the template: while one stands, currentPodHash may belong to an older
+// template, so the template is looked for again.
 func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, template *corev1.PodTemplateSpec, workload *appsv1.Deployment, rss []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, error) {
 	unchanged := ro.Status.ObservedGeneration == ro.Generation &&
-		(workload == nil || ro.Status.WorkloadObservedGeneration == workload.Generation)
+		(workload == nil || ro.Status.WorkloadObservedGeneration == workload.Generation) &&
+		!conditionTrue(&ro.Status, v1alpha1.RolloutInvalidSpec)
 	if unchanged && ro.Status.CurrentPodHash != "" {
 		if rs := byHash(rss, ro.Status.CurrentPodHash); rs != nil {
 			return rs, nil
@@ -295,8 +300,8 @@ func (c *Controller) applyRoleMetadata(ctx context.Context, ro *v1alpha1.Rollout
 func (c *Controller) reportInvalid(ctx context.Context, ro *v1alpha1.Rollout, msg string, rss []*appsv1.ReplicaSet, now time.Time) error {
 	st := ro.Status.DeepCopy()
 	previous := ""
-	if cond := condition(st, v1alpha1.RolloutInvalidSpec); cond != nil && cond.Status == corev1.ConditionTrue {
-		previous = cond.Message
+	if conditionTrue(st, v1alpha1.RolloutInvalidSpec) {
+		previous = condition(st, v1alpha1.RolloutInvalidSpec).Message
 	}
 	completeStatus(ro, st, statusFacts{invalid: msg, rss: rss, now: now})
 	if _, err := c.writeStatus(ctx, ro, *st); err != nil {
