@@ -190,17 +190,31 @@ func (c *Controller) scaleReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, 
 	return written, nil
 }
 
-// setScaleDownDeadline records when an old ReplicaSet's pods may go.
-func (c *Controller) setScaleDownDeadline(ctx context.Context, rs *appsv1.ReplicaSet, at time.Time) error {
+// setScaleDownDeadline records when an old ReplicaSet's pods may go and
+// returns the ReplicaSet as written.
+func (c *Controller) setScaleDownDeadline(ctx context.Context, rs *appsv1.ReplicaSet, at time.Time) (*appsv1.ReplicaSet, error) {
 	value := at.UTC().Format(time.RFC3339)
 	if rs.Annotations[ScaleDownDeadlineAnnotation] == value {
-		return nil
+		return rs, nil
 	}
-	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{ScaleDownDeadlineAnnotation: value}}})
-	if _, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesMerge, patch, metav1.PatchOptions{}); err != nil {
-		return fmt.Errorf("set scale-down deadline of ReplicaSet %s: %w", rs.Name, err)
+	written, err := c.annotateReplicaSet(ctx, rs, ScaleDownDeadlineAnnotation, value)
+	if err != nil {
+		return nil, fmt.Errorf("set scale-down deadline of ReplicaSet %s: %w", rs.Name, err)
 	}
-	return nil
+	return written, nil
+}
+
+// annotateReplicaSet sets one annotation by merge patch and records the write,
+// so a later sync does not act on a cached copy without it: an old stable
+// ReplicaSet seen without its scale-down deadline would lose its pods at once.
+func (c *Controller) annotateReplicaSet(ctx context.Context, rs *appsv1.ReplicaSet, key, value string) (*appsv1.ReplicaSet, error) {
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{key: value}}})
+	written, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesMerge, patch, metav1.PatchOptions{})
+	if err != nil {
+		return nil, err
+	}
+	c.freshness.Wrote(rs, written)
+	return written, nil
 }
 
 // cleanupHistory deletes the oldest fully scaled-down ReplicaSets beyond
@@ -233,9 +247,10 @@ func (c *Controller) setRevision(ctx context.Context, rs *appsv1.ReplicaSet, rev
 	if revisionOf(rs) == revision {
 		return nil
 	}
-	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{RevisionAnnotation: strconv.FormatInt(revision, 10)}}})
-	_, err := c.kube.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, typesMerge, patch, metav1.PatchOptions{})
-	return err
+	if _, err := c.annotateReplicaSet(ctx, rs, RevisionAnnotation, strconv.FormatInt(revision, 10)); err != nil {
+		return fmt.Errorf("set revision of ReplicaSet %s: %w", rs.Name, err)
+	}
+	return nil
 }
 
 func revisionOf(rs *appsv1.ReplicaSet) int64 {

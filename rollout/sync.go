@@ -253,11 +253,13 @@ func (c *Controller) apply(ctx context.Context, ro *v1alpha1.Rollout, p plan.Pla
 			return err
 		}
 	}
-	for _, rs := range rss {
+	for i, rs := range rss {
 		if at, ok := p.ScaleDownAt[rs.Name]; ok {
-			if err := c.setScaleDownDeadline(ctx, rs, at); err != nil {
+			written, err := c.setScaleDownDeadline(ctx, rs, at)
+			if err != nil {
 				return err
 			}
+			rss[i] = written
 		}
 	}
 	// A ReplicaSet that becomes stable takes the newest revision number, so the

@@ -3,6 +3,8 @@
 package freshness
 
 import (
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -10,17 +12,28 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// Tracker remembers, per object, the resourceVersion this controller last
-// overwrote, so a sync never acts on a cached copy older than its own last write
-// (DESIGN §2). Informer caches lag writes by milliseconds; acting on the old copy
+// Tracker remembers, per object, the resourceVersions this controller's writes
+// replaced and produced, so a sync never acts on a cached copy older than its own
+// last write (DESIGN §2). Informer caches lag writes by milliseconds; acting on the old copy
 // would, for example, re-enter a pause step the previous sync already recorded,
 // or take a measurement the previous sync already took.
 type Tracker struct {
-	mu       sync.Mutex
-	replaced map[types.UID]string
+	mu sync.Mutex
+	// written is, per object, what this controller's writes replaced and the
+	// version its last write produced.
+	written map[types.UID]writes
 	// created maps an owner to the object this controller created for it last
 	// and when, until the cache shows that object.
 	created map[types.UID]creation
+}
+
+// writes are the versions of one object this controller wrote over, and the
+// version its last write produced. Several writes to one object in a sync (a
+// scale, then a scale-down deadline) each replace the version the previous one
+// produced; a cache may still hold the version before the first.
+type writes struct {
+	replaced []string
+	last     string
 }
 
 type creation struct {
@@ -34,7 +47,7 @@ const createdWait = 10 * time.Second
 
 // New returns an empty Tracker.
 func New() *Tracker {
-	return &Tracker{replaced: map[types.UID]string{}, created: map[types.UID]creation{}}
+	return &Tracker{written: map[types.UID]writes{}, created: map[types.UID]creation{}}
 }
 
 // Created records that this controller created the object name for owner.
@@ -61,35 +74,59 @@ func (f *Tracker) Missing(owner types.UID, cached func(name string) bool) bool {
 	return true
 }
 
-// Wrote records that before was replaced by a write.
+// Wrote records that before was replaced by a write that produced after.
 func (f *Tracker) Wrote(before, after metav1.Object) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if before.GetResourceVersion() != after.GetResourceVersion() {
-		f.replaced[before.GetUID()] = before.GetResourceVersion()
+	if before.GetResourceVersion() == after.GetResourceVersion() {
+		return
 	}
+	w := f.written[before.GetUID()]
+	w.replaced = append(w.replaced, before.GetResourceVersion())
+	w.last = after.GetResourceVersion()
+	f.written[before.GetUID()] = w
 }
 
-// Stale reports whether a cached object is the version this controller already
-// replaced. Once the cache has moved on, the record is dropped.
+// Stale reports whether a cached object is older than this controller's last
+// write to it. Resource versions are etcd revisions, which grow with every
+// write; where one does not parse as a number, the cached version is stale when
+// it is one a write replaced. Once the cache has caught up, the record is dropped.
 func (f *Tracker) Stale(obj metav1.Object) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rv, ok := f.replaced[obj.GetUID()]
+	w, ok := f.written[obj.GetUID()]
 	if !ok {
 		return false
 	}
-	if rv == obj.GetResourceVersion() {
+	cached := obj.GetResourceVersion()
+	if older, comparable := olderThan(cached, w.last); comparable {
+		if !older {
+			delete(f.written, obj.GetUID())
+		}
+		return older
+	}
+	if slices.Contains(w.replaced, cached) {
 		return true
 	}
-	delete(f.replaced, obj.GetUID())
+	delete(f.written, obj.GetUID())
 	return false
+}
+
+// olderThan compares two resource versions as etcd revisions; comparable is
+// false when either is not a number.
+func olderThan(rv, than string) (older, comparable bool) {
+	a, errA := strconv.ParseUint(rv, 10, 64)
+	b, errB := strconv.ParseUint(than, 10, 64)
+	if errA != nil || errB != nil {
+		return false, false
+	}
+	return a < b, true
 }
 
 // Forget drops the records of a deleted object.
 func (f *Tracker) Forget(uid types.UID) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.replaced, uid)
+	delete(f.written, uid)
 	delete(f.created, uid)
 }

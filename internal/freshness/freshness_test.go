@@ -1,0 +1,59 @@
+package freshness
+
+import (
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func version(rv string) *metav1.ObjectMeta {
+	return &metav1.ObjectMeta{UID: "rs-1", ResourceVersion: rv}
+}
+
+// TestStaleAfterSeveralWrites: a sync scales a ReplicaSet (10 → 11) and then
+// sets its scale-down deadline (11 → 12). A cache still at 10 or 11 is behind
+// the controller's own writes; at 12, or at a later write by someone else, it
+// is not.
+func TestStaleAfterSeveralWrites(t *testing.T) {
+	f := New()
+	f.Wrote(version("10"), version("11"))
+	f.Wrote(version("11"), version("12"))
+	for _, rv := range []string{"10", "11"} {
+		if !f.Stale(version(rv)) {
+			t.Errorf("cache at %s after writes up to 12: not stale", rv)
+		}
+	}
+	if f.Stale(version("12")) {
+		t.Error("cache at the last write: stale")
+	}
+	if f.Stale(version("10")) {
+		t.Error("the record was not dropped once the cache caught up")
+	}
+
+	f.Wrote(version("20"), version("21"))
+	if f.Stale(version("25")) {
+		t.Error("a later version written by someone else: stale")
+	}
+}
+
+// TestStaleWithOpaqueVersions: versions that are not numbers fall back to the
+// versions a write replaced.
+func TestStaleWithOpaqueVersions(t *testing.T) {
+	f := New()
+	f.Wrote(version("a"), version("b"))
+	f.Wrote(version("b"), version("c"))
+	if !f.Stale(version("a")) || !f.Stale(version("b")) {
+		t.Error("replaced opaque versions not stale")
+	}
+	if f.Stale(version("c")) {
+		t.Error("the last written opaque version: stale")
+	}
+}
+
+func TestNoWriteNothingStale(t *testing.T) {
+	f := New()
+	f.Wrote(version("5"), version("5")) // a no-op write changes nothing
+	if f.Stale(version("4")) {
+		t.Error("stale without a write")
+	}
+}
