@@ -31,6 +31,8 @@ type statusFacts struct {
 	// abortedBecause is why this reconcile aborted (the RolloutAborted
 	// event's message), "" when it did not.
 	abortedBecause string
+	// waitingFor names the analysis the rollout waits for ("" for none).
+	waitingFor string
 }
 
 // completeStatus fills the counts, conditions, phase and message of a planned
@@ -73,7 +75,7 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 	failure := replicaFailure(f.rss)
 	setCondition(st, v1alpha1.RolloutReplicaFailure, failure != "", v1alpha1.ReasonFailedCreate, failure, now)
 
-	deadlineIn = updateProgressing(ro, &prev, st, complete, paused, now, f.abortedBecause)
+	deadlineIn = updateProgressing(ro, &prev, st, progressFacts{complete: complete, paused: paused, waitingFor: f.waitingFor, abortedBecause: f.abortedBecause}, now)
 	if cond := condition(st, v1alpha1.RolloutProgressing); cond != nil && cond.Reason == v1alpha1.ReasonProgressDeadlineExceeded && ro.Spec.ProgressDeadlineAbort && !st.Abort {
 		// The next reconcile's plan records abortedAt and the RolloutAborted
 		// event, as for any abort.
@@ -96,15 +98,28 @@ func keepProgressTime(st, last *v1alpha1.RolloutStatus) {
 	}
 }
 
+// progressFacts are what the Progressing condition is decided from, beyond
+// the status itself.
+type progressFacts struct {
+	complete, paused bool
+	// waitingFor names the analysis the rollout waits for ("" for none).
+	waitingFor string
+	// abortedBecause is why this reconcile aborted, "" when it did not.
+	abortedBecause string
+}
+
 // updateProgressing maintains the Progressing condition and the progress
 // deadline: any change in what the rollout runs counts as progress; time spent
-// paused does not count. It returns how long until the deadline passes (0 when no
-// deadline is running).
-func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, complete, paused bool, now metav1.Time, abortedBecause string) time.Duration {
+// paused or waiting for an analysis does not count — the deadline starts again
+// when the pause or the analysis ends. It returns how long until the deadline
+// passes (0 when no deadline is running).
+func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, f progressFacts, now metav1.Time) time.Duration {
 	cond := condition(st, v1alpha1.RolloutProgressing)
 	progressed := prev.CurrentPodHash != st.CurrentPodHash || ptrValue(prev.CurrentStepIndex) != ptrValue(st.CurrentStepIndex) ||
 		prev.StableRS != st.StableRS || prev.UpdatedReplicas != st.UpdatedReplicas ||
 		prev.AvailableReplicas != st.AvailableReplicas || prev.Replicas != st.Replicas || prev.Abort != st.Abort
+	progressing := fmt.Sprintf("Rollout is progressing to %s", st.CurrentPodHash)
+	complete, paused, abortedBecause := f.complete, f.paused, f.abortedBecause
 	switch {
 	case complete:
 		setProgressing(st, corev1.ConditionTrue, v1alpha1.ReasonNewRSAvailable, "Rollout is fully promoted", now)
@@ -121,8 +136,13 @@ func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, c
 	case paused:
 		setProgressing(st, corev1.ConditionUnknown, v1alpha1.ReasonRolloutPaused, "Rollout is paused", now)
 		return 0
-	case cond == nil || cond.Reason != v1alpha1.ReasonReplicaSetUpdated && cond.Reason != v1alpha1.ReasonProgressDeadlineExceeded || progressed:
-		setProgressing(st, corev1.ConditionTrue, v1alpha1.ReasonReplicaSetUpdated, fmt.Sprintf("Rollout is progressing to %s", st.CurrentPodHash), now)
+	case f.waitingFor != "":
+		// Measuring the canary is progress, however long the analysis runs.
+		setProgressing(st, corev1.ConditionTrue, v1alpha1.ReasonReplicaSetUpdated, progressing+": waiting for "+f.waitingFor, now)
+		return 0
+	case cond == nil || cond.Reason != v1alpha1.ReasonReplicaSetUpdated && cond.Reason != v1alpha1.ReasonProgressDeadlineExceeded || progressed ||
+		cond.Reason == v1alpha1.ReasonReplicaSetUpdated && cond.Message != progressing: // a wait for an analysis ended
+		setProgressing(st, corev1.ConditionTrue, v1alpha1.ReasonReplicaSetUpdated, progressing, now)
 		cond = condition(st, v1alpha1.RolloutProgressing)
 		cond.LastUpdateTime = now
 	}

@@ -112,7 +112,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if workload != nil {
 		st.WorkloadObservedGeneration = workload.Generation
 	}
-	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now, unwritten: c.counts.latest(key), scaleDownAt: p.ScaleDownAt, abortedBecause: eventMessage(p.Events, "RolloutAborted")})
+	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now, unwritten: c.counts.latest(key), scaleDownAt: p.ScaleDownAt, abortedBecause: eventMessage(p.Events, "RolloutAborted"), waitingFor: p.WaitingForAnalysis})
 	if err := c.scaleDownWorkload(ctx, ro, workload, &st); err != nil {
 		return 0, err
 	}

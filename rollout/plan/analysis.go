@@ -25,6 +25,8 @@ func (p *planner) judgeAnalysis(need AnalysisNeed, phase v1alpha1.AnalysisPhase,
 	case v1alpha1.AnalysisPhaseInconclusive:
 		return p.controllerPause(v1alpha1.PauseReasonInconclusiveAnalysis,
 			fmt.Sprintf("Rollout paused: %s analysis is Inconclusive", which), 0, "")
+	default: // no run yet, Pending or Running
+		p.plan.WaitingForAnalysis = which + " analysis"
 	}
 	return false
 }

@@ -100,6 +100,10 @@ type Plan struct {
 	// running — unless KeepAnalyses is set (a manual pause holds everything as is).
 	Analyses     []AnalysisNeed
 	KeepAnalyses bool
+	// WaitingForAnalysis names the analysis the rollout waits for ("step
+	// analysis", "pre-promotion analysis", …; "" when it waits for none): its
+	// time does not count against the progress deadline.
+	WaitingForAnalysis string
 	// RequeueAfter is when to look again without a watch event (0 = not needed):
 	// the end of a timed pause, a scale-down deadline, an endpoint check.
 	RequeueAfter time.Duration

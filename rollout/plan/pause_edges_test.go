@@ -132,3 +132,23 @@ func TestOneReplicaCanaryRelease(t *testing.T) {
 		return w.ro.Status.StableRS == "b" && w.rs["a"].Replicas == 0 && w.rs["b"].Available == 1
 	})
 }
+
+// TestWaitingForAnalysisIsNamed: while an analysis step's run is missing or
+// running, the plan says so (its time does not count against the progress
+// deadline); once the run is done, it does not.
+func TestWaitingForAnalysisIsNamed(t *testing.T) {
+	analysis := v1alpha1.CanaryStep{Analysis: &v1alpha1.RolloutAnalysis{Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: "t"}}}}
+	w := healthyWorld(t, 4, canaryWithServices(weight(50), analysis, pauseForever()))
+	w.deploy("b")
+	w.runUntil("at the analysis step", 20, time.Second, func() bool { return idx(w.ro.Status.CurrentStepIndex) == 1 })
+	for _, phase := range []v1alpha1.AnalysisPhase{"", v1alpha1.AnalysisPhasePending, v1alpha1.AnalysisPhaseRunning} {
+		w.stepAnalysis = phase
+		if p := w.tick(time.Minute); p.WaitingForAnalysis != "step analysis" {
+			t.Fatalf("run %q: waiting for %q, want step analysis", phase, p.WaitingForAnalysis)
+		}
+	}
+	w.stepAnalysis = v1alpha1.AnalysisPhaseSuccessful
+	if p := w.tick(time.Second); p.WaitingForAnalysis != "" {
+		t.Fatalf("after the run passed: waiting for %q", p.WaitingForAnalysis)
+	}
+}
