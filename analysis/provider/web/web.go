@@ -6,29 +6,90 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
-	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/analysis/provider"
+	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
 // Provider calls web endpoints. It is safe for concurrent use; it holds only
-// the shared HTTP transports.
+// its settings and the shared HTTP transports.
 type Provider struct {
-	transports *httpshare.Transports
+	// secure verifies TLS certificates, insecure does not (`insecure: true`).
+	// All measurements share them, so connections are kept alive between
+	// measurements instead of a pool being opened (and leaked) per call.
+	secure, insecure http.RoundTripper
+	followSameOrigin bool
+	deny             denyList
 }
 
 var _ provider.Provider = (*Provider)(nil)
 
-// New returns a web provider.
+// Options are the controller-level settings of the web provider, set by
+// sluice-controller's flags rather than per metric: they guard the cluster
+// against what metric authors can make the controller call. The zero value
+// is the default.
+type Options struct {
+	// FollowSameOriginRedirects follows a redirect whose target has the same
+	// scheme, host and port as the URL that answered with it
+	// (--web-follow-same-origin-redirects). Other redirects, and all of them
+	// when this is false, are measurement errors.
+	FollowSameOriginRedirects bool
+	// DenyCIDRs are networks the provider never connects to
+	// (--web-deny-cidrs), checked on the address each connection dials, so a
+	// name resolving into them is refused too. Parse the flag with
+	// ParseDenyCIDRs.
+	DenyCIDRs []netip.Prefix
+}
+
+// New returns a web provider with the default options: no redirects followed,
+// no addresses denied.
 func New() *Provider {
-	return &Provider{transports: httpshare.NewTransports()}
+	return NewWithOptions(Options{})
+}
+
+// NewWithOptions returns a web provider with the given options.
+func NewWithOptions(o Options) *Provider {
+	deny := denyList(o.DenyCIDRs)
+	return &Provider{
+		secure:           newTransport(deny, false),
+		insecure:         newTransport(deny, true),
+		followSameOrigin: o.FollowSameOriginRedirects,
+		deny:             deny,
+	}
+}
+
+// newTransport clones http.DefaultTransport's settings with the provider's own
+// dialer, which enforces the deny list. (httpshare's transports, which the
+// prometheus provider uses, keep the default dialer.)
+func newTransport(deny denyList, insecure bool) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = deny.dialContext()
+	if insecure {
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+	}
+	return t
+}
+
+// transport returns the shared transport for a metric.
+func (p *Provider) transport(insecure bool) http.RoundTripper {
+	if insecure {
+		return p.insecure
+	}
+	return p.secure
+}
+
+// client is an HTTP client for one call, with the provider's redirect policy.
+func (p *Provider) client(insecure bool) *http.Client {
+	return &http.Client{Transport: p.transport(insecure), CheckRedirect: p.checkRedirect}
 }
 
 // Type implements provider.Provider.
@@ -64,12 +125,17 @@ func (p *Provider) call(ctx context.Context, spec *v1alpha1.WebMetric) (any, err
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: p.transports.Get(spec.Insecure)}
-	resp, err := client.Do(req)
+	if err := p.deny.checkHost(req.URL.Hostname()); err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	resp, err := p.client(spec.Insecure).Do(req)
 	if err != nil {
 		return nil, describeRequestError(ctx, target, timeout, err)
 	}
 	defer drainAndClose(resp.Body)
+	if isRedirect(resp) {
+		return nil, p.redirectError(target, resp)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, fmt.Errorf("%s: HTTP %d %s", target, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}

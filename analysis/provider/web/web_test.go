@@ -333,7 +333,7 @@ func TestProviderIdentity(t *testing.T) {
 	if err := p.Terminate(context.Background(), nil, v1alpha1.Metric{}, v1alpha1.Measurement{}); err != nil {
 		t.Errorf("Terminate: %v", err)
 	}
-	if p.transports.Get(false) != p.transports.Get(false) || p.transports.Get(false) == p.transports.Get(true) {
+	if p.transport(false) != p.transport(false) || p.transport(false) == p.transport(true) {
 		t.Errorf("want one shared secure and one shared insecure transport")
 	}
 	if _, err := p.Measure(context.Background(), nil, v1alpha1.Metric{Name: "m"}, nil); err == nil || err.Error() != `metric "m" has no web provider` {

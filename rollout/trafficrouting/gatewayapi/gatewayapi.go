@@ -11,6 +11,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -91,7 +92,11 @@ func (r *Router) setRules(obj map[string]any, s trafficrouting.State) error {
 		c := r.ro.Spec.Strategy.Canary
 		return fmt.Errorf("no rule has backendRefs naming both Services %q and %q", c.StableService, c.CanaryService)
 	}
-	rules = append(r.managedRules(s, canaryRef, mainRefs), rules...)
+	managed, err := r.managedRules(s, canaryRef, mainRefs)
+	if err != nil {
+		return err
+	}
+	rules = append(managed, rules...)
 	return unstructured.SetNestedSlice(obj, rules, "spec", "rules")
 }
 
@@ -121,16 +126,22 @@ func (r *Router) setWeights(refs []any, s trafficrouting.State) map[string]any {
 	return canary
 }
 
-// managedRules builds the header and mirror rules, in managedRoutes order.
-func (r *Router) managedRules(s trafficrouting.State, canaryRef map[string]any, mainRefs []any) []any {
+// managedRules builds the header and mirror rules, in managedRoutes order. A
+// mirror route whose matches Gateway API cannot express is an error, so that
+// nothing is written rather than a rule that mirrors other requests than asked.
+func (r *Router) managedRules(s trafficrouting.State, canaryRef map[string]any, mainRefs []any) ([]any, error) {
 	byName := map[string]any{}
 	for _, h := range s.HeaderRoutes {
 		byName[h.Name] = headerRule(h, canaryRef)
 	}
 	for _, m := range s.MirrorRoutes {
-		byName[m.Name] = mirrorRule(m, canaryRef, mainRefs)
+		rule, err := mirrorRule(m, canaryRef, mainRefs)
+		if err != nil {
+			return nil, fmt.Errorf("mirror route %q: %w", m.Name, err)
+		}
+		byName[m.Name] = rule
 	}
-	return trafficrouting.InManagedOrder(r.ro.Spec.Strategy.Canary.TrafficRouting.ManagedRoutes, byName)
+	return trafficrouting.InManagedOrder(r.ro.Spec.Strategy.Canary.TrafficRouting.ManagedRoutes, byName), nil
 }
 
 // headerRule sends requests whose headers all match to the canary only.
@@ -155,26 +166,10 @@ func defaultPath() map[string]any { return map[string]any{"type": "PathPrefix", 
 
 // mirrorRule serves matching requests as the main rule does and copies a share
 // of them to the canary with a RequestMirror filter.
-func mirrorRule(m v1alpha1.SetMirrorRoute, canaryRef map[string]any, mainRefs []any) map[string]any {
-	var matches []any
-	for _, rm := range m.Match {
-		match := map[string]any{}
-		if rm.Method != nil && rm.Method.Exact != "" {
-			match["method"] = rm.Method.Exact
-		}
-		match["path"] = defaultPath()
-		if rm.Path != nil {
-			match["path"] = pathMatch(rm.Path)
-		}
-		var headers []any
-		for _, name := range slices.Sorted(maps.Keys(rm.Headers)) { // a stable order: no spurious writes
-			v := rm.Headers[name]
-			headers = append(headers, headerMatch(name, &v))
-		}
-		if len(headers) > 0 {
-			match["headers"] = headers
-		}
-		matches = append(matches, match)
+func mirrorRule(m v1alpha1.SetMirrorRoute, canaryRef map[string]any, mainRefs []any) (map[string]any, error) {
+	matches, err := mirrorMatches(m.Match)
+	if err != nil {
+		return nil, err
 	}
 	// The canary's backend reference (as the API server defaulted it), without
 	// the weight and filters a backendRef has and a mirror's does not.
@@ -193,11 +188,139 @@ func mirrorRule(m v1alpha1.SetMirrorRoute, canaryRef map[string]any, mainRefs []
 		"matches":     matches,
 		"filters":     []any{map[string]any{"type": "RequestMirror", "requestMirror": map[string]any{"backendRef": mirror, "percent": percent}}},
 		"backendRefs": runtime.DeepCopyJSONValue(mainRefs),
+	}, nil
+}
+
+// maxMatchesPerRule is Gateway API's limit on the matches of one HTTPRoute
+// rule. Checking it here names the mirror route, where the API server's
+// rejection would only name an index in spec.rules.
+const maxMatchesPerRule = 64
+
+// mirrorMatches translates a mirror route's matches (ORed, as Gateway API
+// ORs a rule's matches). Path and headers carry over one to one; a method
+// given as prefix or regex becomes one match per method it selects.
+func mirrorMatches(routeMatches []v1alpha1.RouteMatch) ([]any, error) {
+	var matches []any
+	for i, rm := range routeMatches {
+		methods, err := selectMethods(rm.Method)
+		if err != nil {
+			return nil, fmt.Errorf("match[%d].method: %w", i, err)
+		}
+		matches = append(matches, expandMethods(requestMatch(rm), methods)...)
+	}
+	if len(matches) > maxMatchesPerRule {
+		return nil, fmt.Errorf("its matches expand to %d Gateway API matches (one per HTTP method a method prefix or regex selects), more than the %d an HTTPRoute rule holds",
+			len(matches), maxMatchesPerRule)
+	}
+	return matches, nil
+}
+
+// requestMatch is the Gateway API match for a RouteMatch's path and headers.
+// The path defaults as the CRD defaults it, so an unchanged rule compares
+// equal to the stored one.
+func requestMatch(rm v1alpha1.RouteMatch) map[string]any {
+	match := map[string]any{"path": defaultPath()}
+	if rm.Path != nil {
+		match["path"] = pathMatch(rm.Path)
+	}
+	var headers []any
+	for _, name := range slices.Sorted(maps.Keys(rm.Headers)) { // a stable order: no spurious writes
+		v := rm.Headers[name]
+		headers = append(headers, headerMatch(name, &v))
+	}
+	if len(headers) > 0 {
+		match["headers"] = headers
+	}
+	return match
+}
+
+// expandMethods returns one copy of match per method, or match itself when
+// there is no method condition (nil). Each copy is a deep copy: the matches
+// must not share maps once they are part of the object.
+func expandMethods(match map[string]any, methods []string) []any {
+	if methods == nil {
+		return []any{match}
+	}
+	out := make([]any, 0, len(methods))
+	for _, method := range methods {
+		m := runtime.DeepCopyJSONValue(match).(map[string]any)
+		m["method"] = method
+		out = append(out, m)
+	}
+	return out
+}
+
+// httpMethods are the methods an HTTPRouteMatch can name: the values of
+// Gateway API's HTTPMethod enum, in its order, so that expanded matches come
+// out in a stable order.
+var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+
+// selectMethods returns the methods a method condition selects, nil for no
+// condition.
+//
+// Gateway API matches a method only exactly, and only the nine methods of its
+// enum. A prefix or regex is therefore expanded into the enum's methods it
+// selects (the router ORs the resulting matches) rather than refused: over
+// the methods Gateway API can route at all, that is exactly the requests the
+// condition means, and a mirror step with `method: {regex: "POST|PUT"}` keeps
+// working as it does with Istio. A regex is matched against the whole method
+// name, as Envoy-based routers (Istio) match it. A condition that selects none
+// of the nine (an extension method such as PROPFIND, or "get" in lower case)
+// cannot be expressed and is an error, not a match that is silently dropped.
+func selectMethods(m *v1alpha1.StringMatch) ([]string, error) {
+	if m == nil {
+		return nil, nil
+	}
+	var selected []string
+	switch {
+	case m.Exact != "":
+		if slices.Contains(httpMethods, m.Exact) {
+			selected = []string{m.Exact}
+		}
+	case m.Prefix != "":
+		selected = methodsWhere(func(method string) bool { return strings.HasPrefix(method, m.Prefix) })
+	default:
+		re, err := regexp.Compile("^(?:" + m.Regex + ")$")
+		if err != nil {
+			return nil, fmt.Errorf("regex %q is not valid: %v", m.Regex, err)
+		}
+		selected = methodsWhere(re.MatchString)
+	}
+	if len(selected) == 0 {
+		return nil, fmt.Errorf("%s selects none of the methods Gateway API can match (%s)", describeStringMatch(m), strings.Join(httpMethods, ", "))
+	}
+	return selected, nil
+}
+
+// methodsWhere lists the Gateway API methods for which keep holds.
+func methodsWhere(keep func(string) bool) []string {
+	var out []string
+	for _, method := range httpMethods {
+		if keep(method) {
+			out = append(out, method)
+		}
+	}
+	return out
+}
+
+// describeStringMatch shows a StringMatch as the user wrote it, for messages.
+func describeStringMatch(m *v1alpha1.StringMatch) string {
+	switch {
+	case m.Exact != "":
+		return fmt.Sprintf("exact %q", m.Exact)
+	case m.Prefix != "":
+		return fmt.Sprintf("prefix %q", m.Prefix)
+	default:
+		return fmt.Sprintf("regex %q", m.Regex)
 	}
 }
 
 // headerMatch is a Gateway API header match. Gateway API has no prefix match
-// for headers; a prefix becomes an anchored regular expression.
+// for headers; a prefix becomes the regular expression "^<prefix>.*". The
+// trailing ".*" matters: Envoy-based implementations (Istio, Envoy Gateway,
+// Contour) require a header regex to match the whole value, so "^<prefix>"
+// alone would match only a value equal to the prefix. With it the expression
+// means "starts with" under both whole-value and search semantics.
 func headerMatch(name string, v *v1alpha1.StringMatch) map[string]any {
 	m := map[string]any{"name": name}
 	switch {
@@ -205,13 +328,17 @@ func headerMatch(name string, v *v1alpha1.StringMatch) map[string]any {
 	case v.Exact != "":
 		m["type"], m["value"] = "Exact", v.Exact
 	case v.Prefix != "":
-		m["type"], m["value"] = "RegularExpression", "^"+regexp.QuoteMeta(v.Prefix)
+		m["type"], m["value"] = "RegularExpression", "^"+regexp.QuoteMeta(v.Prefix)+".*"
 	default:
 		m["type"], m["value"] = "RegularExpression", v.Regex
 	}
 	return m
 }
 
+// pathMatch is a Gateway API path match. A prefix becomes PathPrefix (Core
+// support everywhere, where a regular expression is implementation-specific),
+// which Gateway API matches element by element: prefix "/api" matches "/api"
+// and "/api/v1" but not "/apis" (docs/traffic-routing.md says so).
 func pathMatch(v *v1alpha1.StringMatch) map[string]any {
 	switch {
 	case v.Exact != "":

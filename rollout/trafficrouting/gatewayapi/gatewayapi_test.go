@@ -88,7 +88,7 @@ func TestWeightsHeaderAndMirrorRules(t *testing.T) {
 		t.Fatalf("rules: %s", mustJSON(rs))
 	}
 	header, mirror, weighted, unrelated := mustJSON(rs[0]), mustJSON(rs[1]), mustJSON(rs[2]), mustJSON(rs[3])
-	if !strings.Contains(header, `"name":"beta"`) || !strings.Contains(header, `{"name":"x-beta","type":"RegularExpression","value":"^v1\\."}`) ||
+	if !strings.Contains(header, `"name":"beta"`) || !strings.Contains(header, `{"name":"x-beta","type":"RegularExpression","value":"^v1\\..*"}`) ||
 		!strings.Contains(header, `"backendRefs":[{"name":"web-canary","port":80,"weight":1}]`) {
 		t.Errorf("header rule: %s", header)
 	}
@@ -331,7 +331,7 @@ func TestGatewayManagedRules(t *testing.T) {
   matches:
   - {method: POST, path: {type: Exact, value: /checkout}}
   - path: {type: RegularExpression, value: "/api/v[0-9]+"}
-    headers: [{name: x-m, type: RegularExpression, value: ^a}]
+    headers: [{name: x-m, type: RegularExpression, value: ^a.*}]
   filters:
   - type: RequestMirror
     requestMirror: {backendRef: {name: web-canary, port: 80}, percent: 100}
@@ -341,7 +341,7 @@ func TestGatewayManagedRules(t *testing.T) {
   - path: {type: PathPrefix, value: /}
     headers:
     - {name: x-beta, type: Exact, value: "1"}
-    - {name: x-tier, type: RegularExpression, value: ^v1\.2}
+    - {name: x-tier, type: RegularExpression, value: ^v1\.2.*}
   backendRefs: [{name: web-canary, port: 80, weight: 1}]
 - name: gamma
   matches:
@@ -442,6 +442,8 @@ func TestGatewayNoUpdateOnceCarried(t *testing.T) {
 		{"weights only", trafficrouting.State{CanaryWeight: 20}},
 		{"header route", trafficrouting.State{CanaryWeight: 20, HeaderRoutes: []v1alpha1.SetHeaderRoute{header}}},
 		{"mirror route with several headers", trafficrouting.State{CanaryWeight: 20, MirrorRoutes: []v1alpha1.SetMirrorRoute{mirror}}},
+		{"mirror route with a method regex expanded", trafficrouting.State{CanaryWeight: 20, MirrorRoutes: []v1alpha1.SetMirrorRoute{{Name: "shadow",
+			Match: []v1alpha1.RouteMatch{{Method: &v1alpha1.StringMatch{Regex: "P.*"}, Path: &v1alpha1.StringMatch{Prefix: "/api"}}}}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -458,4 +460,106 @@ func TestGatewayNoUpdateOnceCarried(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMirrorMatchTranslation checks how each condition of a setMirrorRoute
+// match becomes HTTPRoute matches: what Gateway API can express carries over,
+// a method prefix or regex becomes one match per method it selects, and what
+// cannot be expressed is an error naming the route and the field, with
+// nothing written.
+func TestMirrorMatchTranslation(t *testing.T) {
+	tests := []struct {
+		name    string
+		match   []v1alpha1.RouteMatch
+		want    string // the rule's matches as YAML
+		wantErr string
+	}{
+		{name: "method exact",
+			match: []v1alpha1.RouteMatch{{Method: &v1alpha1.StringMatch{Exact: "GET"}}},
+			want:  `[{method: GET, path: {type: PathPrefix, value: /}}]`},
+		{name: "method prefix: one match per method",
+			match: []v1alpha1.RouteMatch{{Method: &v1alpha1.StringMatch{Prefix: "P"}}},
+			want: `
+- {method: POST, path: {type: PathPrefix, value: /}}
+- {method: PUT, path: {type: PathPrefix, value: /}}
+- {method: PATCH, path: {type: PathPrefix, value: /}}`},
+		{name: "method regex matches the whole name, each copy keeps path and headers",
+			match: []v1alpha1.RouteMatch{{Method: &v1alpha1.StringMatch{Regex: "GET|HEAD|PO"}, Path: &v1alpha1.StringMatch{Prefix: "/api"},
+				Headers: map[string]v1alpha1.StringMatch{"x-b": {Exact: "1"}, "x-a": {Regex: "a+"}}}},
+			want: `
+- method: GET
+  path: {type: PathPrefix, value: /api}
+  headers: [{name: x-a, type: RegularExpression, value: a+}, {name: x-b, type: Exact, value: "1"}]
+- method: HEAD
+  path: {type: PathPrefix, value: /api}
+  headers: [{name: x-a, type: RegularExpression, value: a+}, {name: x-b, type: Exact, value: "1"}]`},
+		{name: "path exact",
+			match: []v1alpha1.RouteMatch{{Path: &v1alpha1.StringMatch{Exact: "/checkout"}}},
+			want:  `[{path: {type: Exact, value: /checkout}}]`},
+		{name: "path prefix",
+			match: []v1alpha1.RouteMatch{{Path: &v1alpha1.StringMatch{Prefix: "/api/v1"}}},
+			want:  `[{path: {type: PathPrefix, value: /api/v1}}]`},
+		{name: "path regex",
+			match: []v1alpha1.RouteMatch{{Path: &v1alpha1.StringMatch{Regex: "/api/v[0-9]+/.*"}}},
+			want:  `[{path: {type: RegularExpression, value: "/api/v[0-9]+/.*"}}]`},
+		{name: "header prefix is a regex matching values that start with it",
+			match: []v1alpha1.RouteMatch{{Headers: map[string]v1alpha1.StringMatch{"x-v": {Prefix: "1.2"}}}},
+			want:  `[{path: {type: PathPrefix, value: /}, headers: [{name: x-v, type: RegularExpression, value: '^1\.2.*'}]}]`},
+		{name: "several matches stay ORed, in order",
+			match: []v1alpha1.RouteMatch{{Path: &v1alpha1.StringMatch{Exact: "/a"}}, {Method: &v1alpha1.StringMatch{Regex: "DELETE"}}},
+			want:  `[{path: {type: Exact, value: /a}}, {method: DELETE, path: {type: PathPrefix, value: /}}]`},
+		{name: "method exact that Gateway API cannot name",
+			match:   []v1alpha1.RouteMatch{{Method: &v1alpha1.StringMatch{Exact: "PROPFIND"}}},
+			wantErr: `HTTPRoute shop/web: mirror route "shadow": match[0].method: exact "PROPFIND" selects none of the methods Gateway API can match (GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH)`},
+		{name: "methods are case-sensitive",
+			match:   []v1alpha1.RouteMatch{{Path: &v1alpha1.StringMatch{Exact: "/a"}}, {Method: &v1alpha1.StringMatch{Prefix: "g"}}},
+			wantErr: `mirror route "shadow": match[1].method: prefix "g" selects none of the methods`},
+		{name: "method regex anchored to a part of a name selects nothing",
+			match:   []v1alpha1.RouteMatch{{Method: &v1alpha1.StringMatch{Regex: "^GE"}}},
+			wantErr: `mirror route "shadow": match[0].method: regex "^GE" selects none of the methods`},
+		{name: "invalid method regex",
+			match:   []v1alpha1.RouteMatch{{Method: &v1alpha1.StringMatch{Regex: "(GET"}}},
+			wantErr: `mirror route "shadow": match[0].method: regex "(GET" is not valid: error parsing regexp`},
+		{name: "more matches than a rule holds",
+			match:   repeatMatch(v1alpha1.RouteMatch{Method: &v1alpha1.StringMatch{Regex: ".*"}}, 8),
+			wantErr: `mirror route "shadow": its matches expand to 72 Gateway API matches (one per HTTP method a method prefix or regex selects), more than the 64 an HTTPRoute rule holds`},
+	}
+	ro := gatewayRollout(&v1alpha1.GatewayAPITrafficRouting{HTTPRoute: "web"}, "shadow")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mirror := v1alpha1.SetMirrorRoute{Name: "shadow", Match: tt.match}
+			client, err := applyTo(t, ro, trafficrouting.State{CanaryWeight: 10, MirrorRoutes: []v1alpha1.SetMirrorRoute{mirror}}, parse(t, route))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				if n := updateCount(client); n > 0 {
+					t.Errorf("%d updates although the mirror route cannot be expressed", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs := rules(fetch(t, client, "shop", "web"))
+			if ruleName(rs[0]) != "shadow" {
+				t.Fatalf("first rule is not the mirror: %s", mustJSON(rs))
+			}
+			var want []any
+			if err := yaml.Unmarshal([]byte(tt.want), &want); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(mustJSON(want), mustJSON(rs[0].(map[string]any)["matches"])); diff != "" {
+				t.Errorf("matches (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func repeatMatch(m v1alpha1.RouteMatch, n int) []v1alpha1.RouteMatch {
+	out := make([]v1alpha1.RouteMatch, n)
+	for i := range out {
+		out[i] = m
+	}
+	return out
 }
