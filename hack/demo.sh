@@ -34,18 +34,18 @@ done
 
 say "Deploying the demo Rollout (first deploy goes straight to 100%)"
 "${kubectl}" apply -f manifests/examples/demo/rollout.yaml
-"${kubectl}" wait rollout/demo --for=jsonpath='{.status.phase}'=Healthy --timeout=120s
-"${kubectl}" get rollout demo
+"${kubectl}" wait rollouts.sluice.dev/demo --for=jsonpath='{.status.phase}'=Healthy --timeout=120s
+"${kubectl}" get rollouts.sluice.dev demo
 
 say "Releasing a new image: example/demo:green"
-"${kubectl}" patch rollout demo --type=json \
+"${kubectl}" patch rollouts.sluice.dev demo --type=json \
   -p='[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"example/demo:green"}]'
 
 show() { "${bin}/kubectl-sluice" get rollout demo --no-color; echo; }
 say "Watching the steps: setWeight 20 → pause 10s → setWeight 50 → analysis → pause (until promoted)"
 last=""
 for _ in $(seq 1 240); do
-  now="$("${kubectl}" get rollout demo -o jsonpath='{.status.currentStepIndex}/{.status.phase}/{.status.availableReplicas}/{.status.canary.currentStepAnalysisRunStatus.status}')"
+  now="$("${kubectl}" get rollouts.sluice.dev demo -o jsonpath='{.status.currentStepIndex}/{.status.phase}/{.status.availableReplicas}/{.status.canary.currentStepAnalysisRunStatus.status}')"
   if [ "${now}" != "${last}" ]; then show; last="${now}"; fi
   case "${now}" in 4/Paused/*|*/Degraded/*) break ;; esac
   sleep 0.5
@@ -70,7 +70,7 @@ The demo Rollout is Healthy on example/demo:green, and everything is still runni
   kubectl sluice abort demo                       # back to stable
   kubectl sluice retry demo
   kubectl sluice status demo -w -t 2m             # for CI: exit 0 Healthy, 1 Degraded, 2 timeout
-  kubectl get analysisruns                        # the analysis step's runs
+  kubectl get analysisruns.sluice.dev             # the analysis step's runs
 
 Make the canary fail its analysis and watch sluice abort the next release:
 

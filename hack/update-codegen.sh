@@ -15,7 +15,26 @@ cd "${root}"
 
 module="github.com/sluice-dev/sluice"
 boilerplate="${root}/hack/boilerplate.go.txt"
+
+# `go list -m -f '{{.Dir}}'` prints an empty Dir until the module is in the module cache
+# (a fresh clone, a fresh GOMODCACHE), so download code-generator at the version go.mod
+# pins first. `go tool controller-gen` and `go run` below download what they need themselves.
+if ! go mod download k8s.io/code-generator; then
+  echo "update-codegen: cannot download k8s.io/code-generator (the version in go.mod); check GOPROXY and the network" >&2
+  exit 1
+fi
 codegen_dir="$(go list -m -f '{{.Dir}}' k8s.io/code-generator)"
+if [ -z "${codegen_dir}" ] || [ ! -f "${codegen_dir}/kube_codegen.sh" ]; then
+  echo "update-codegen: k8s.io/code-generator is not in the module cache ($(go env GOMODCACHE)) after 'go mod download'; got dir '${codegen_dir}'" >&2
+  exit 1
+fi
+# kube_codegen.sh `go install`s the generators from inside that directory, so with
+# code-generator's own go.mod: download its module graph now, so a missing module fails
+# here with a clear message rather than half-way through generation.
+if ! (cd "${codegen_dir}" && go mod download); then
+  echo "update-codegen: cannot download the modules k8s.io/code-generator's generators build with (${codegen_dir}/go.mod)" >&2
+  exit 1
+fi
 
 # shellcheck source=/dev/null
 source "${codegen_dir}/kube_codegen.sh"
