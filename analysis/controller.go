@@ -49,6 +49,8 @@ type Config struct {
 	Jobs batchinformers.JobInformer
 	// PrometheusAddress is the default for metrics that name no address.
 	PrometheusAddress string
+	// Web is the web provider's network policy (redirects, denied addresses).
+	Web web.Options
 	// InstanceID labels the Jobs the controller creates.
 	InstanceID string
 	// MaxConcurrentMeasurements bounds provider calls in flight (default 200).
@@ -109,7 +111,7 @@ func NewController(cfg Config) (*Controller, error) {
 	if c.providers == nil {
 		c.providers = map[string]provider.Provider{
 			"prometheus": prometheus.New(cfg.PrometheusAddress),
-			"web":        web.New(),
+			"web":        web.NewWithOptions(cfg.Web),
 		}
 		if cfg.Jobs != nil {
 			c.providers["job"] = job.New(cfg.Kube, cfg.Jobs.Lister(), cfg.InstanceID)

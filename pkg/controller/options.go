@@ -13,6 +13,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/leaderelection"
+
+	"github.com/sluice-dev/sluice/analysis/provider/web"
 )
 
 // Log formats accepted by --log-format.
@@ -52,6 +54,12 @@ type Options struct {
 	// controller.
 	AnalysisWorkers   int
 	PrometheusAddress string
+	// WebFollowSameOriginRedirects and WebDenyCIDRs are the web metric
+	// provider's network policy: no redirects unless same-origin ones are
+	// allowed, and never a connection to a denied address (multi-tenant
+	// clusters deny link-local metadata endpoints).
+	WebFollowSameOriginRedirects bool
+	WebDenyCIDRs                 string
 
 	// QPS and Burst bound the controller's requests to the API server.
 	QPS   float32
@@ -103,6 +111,8 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.RolloutWorkers, "rollout-workers", o.RolloutWorkers, "Number of Rollouts reconciled concurrently.")
 	fs.IntVar(&o.AnalysisWorkers, "analysis-workers", o.AnalysisWorkers, "Number of AnalysisRuns reconciled concurrently.")
 	fs.StringVar(&o.PrometheusAddress, "prometheus-address", o.PrometheusAddress, "Default Prometheus server URL for analysis metrics that do not name one.")
+	fs.BoolVar(&o.WebFollowSameOriginRedirects, "web-follow-same-origin-redirects", o.WebFollowSameOriginRedirects, "Web metrics follow redirects that keep scheme, host and port. Off: every redirect is a measurement error.")
+	fs.StringVar(&o.WebDenyCIDRs, "web-deny-cidrs", o.WebDenyCIDRs, "Comma-separated CIDRs (or addresses) web metrics never connect to, checked after DNS, e.g. 169.254.0.0/16,fe80::/10.")
 
 	fs.Var(float32Value{&o.QPS}, "qps", "Sustained `rate` of requests per second to the API server.")
 	fs.IntVar(&o.Burst, "burst", o.Burst, "Burst of requests to the API server above --qps.")
@@ -138,6 +148,9 @@ func (o *Options) Validate() error {
 	}
 	if o.LeaderElect {
 		errs = append(errs, o.validateLeaseTimings()...)
+	}
+	if _, err := web.ParseDenyCIDRs(o.WebDenyCIDRs); err != nil {
+		errs = append(errs, fmt.Errorf("--web-deny-cidrs: %w", err))
 	}
 	return errors.Join(errs...)
 }
@@ -187,4 +200,11 @@ func (v float32Value) Set(s string) error {
 	}
 	*v.p = float32(f)
 	return nil
+}
+
+// webOptions is the web metric provider's network policy from the flags
+// (Validate has checked the deny list).
+func (o Options) webOptions() web.Options {
+	deny, _ := web.ParseDenyCIDRs(o.WebDenyCIDRs)
+	return web.Options{FollowSameOriginRedirects: o.WebFollowSameOriginRedirects, DenyCIDRs: deny}
 }

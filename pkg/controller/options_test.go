@@ -105,6 +105,8 @@ func TestValidate(t *testing.T) {
 			[]string{"--leader-election-lease-duration"}},
 		{"renew deadline within retry jitter", func(o *Options) { o.RetryPeriod = 9 * time.Second },
 			[]string{"--leader-election-renew-deadline"}},
+		{"web deny list", func(o *Options) { o.WebDenyCIDRs = "169.254.0.0/16,fe80::/10" }, nil},
+		{"web deny list that does not parse", func(o *Options) { o.WebDenyCIDRs = "169.254.0.0/99" }, []string{"--web-deny-cidrs"}},
 		{"lease timings ignored without leader election", func(o *Options) {
 			o.LeaderElect = false
 			o.LeaseDuration = 0
