@@ -57,7 +57,8 @@ type Config struct {
 	// Deployments serves workloadRef; it may be nil when no Rollout uses one.
 	Deployments appsinformers.DeploymentInformer
 	// Pods is a metadata-only pod informer filtered to sluice's pod-template-hash
-	// label. Only restarts (spec.restartAt) read it; it may be nil when none is wanted.
+	// label. Cutover checks read endpoints' pod labels from it, restarts
+	// (spec.restartAt) read pod names and ages; it is required.
 	Pods informers.GenericInformer
 	// AnalysisRuns must be filtered to this instance; the templates are not.
 	// All three may be nil together (no analysis).
@@ -80,6 +81,7 @@ type Controller struct {
 	rolloutIndex          cache.Indexer
 	rsLister              appslisters.ReplicaSetLister
 	serviceLister         corelisters.ServiceLister
+	serviceCache          cache.Indexer
 	podLister             cache.GenericLister
 	podIndex              cache.Indexer
 	rsIndex               cache.Indexer
@@ -131,13 +133,19 @@ func NewController(cfg Config) (*Controller, error) {
 		return nil, fmt.Errorf("add ReplicaSet owner index: %w", err)
 	}
 	c.rsIndex = cfg.ReplicaSets.Informer().GetIndexer()
-	if cfg.Pods != nil {
-		if err := cfg.Pods.Informer().AddIndexers(cache.Indexers{podHashIndex: podHash}); err != nil {
-			return nil, fmt.Errorf("add pod hash index: %w", err)
-		}
-		c.podIndex = cfg.Pods.Informer().GetIndexer()
-		c.podLister = cfg.Pods.Lister()
-		c.synced = append(c.synced, cfg.Pods.Informer().HasSynced)
+	if cfg.Pods == nil {
+		return nil, errors.New("the Rollout controller needs the pod metadata informer (Config.Pods): cutover checks read pod labels")
+	}
+	if err := cfg.Pods.Informer().AddIndexers(cache.Indexers{podHashIndex: podHash}); err != nil {
+		return nil, fmt.Errorf("add pod hash index: %w", err)
+	}
+	c.podIndex = cfg.Pods.Informer().GetIndexer()
+	c.podLister = cfg.Pods.Lister()
+	c.synced = append(c.synced, cfg.Pods.Informer().HasSynced)
+	// Only a pod's arrival matters (endpointsShowOnly); its later changes come
+	// with ReplicaSet status and EndpointSlice events.
+	if _, err := cfg.Pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: c.enqueuePodOwner}); err != nil {
+		return nil, fmt.Errorf("add pod handler: %w", err)
 	}
 	if cfg.Deployments != nil {
 		c.deploymentLister = cfg.Deployments.Lister()
@@ -164,6 +172,13 @@ func NewController(cfg Config) (*Controller, error) {
 		return nil, err
 	}
 	if err := onEveryChange(cfg.Services.Informer(), c.enqueueServiceUsers); err != nil {
+		return nil, err
+	}
+	if err := cfg.Services.Informer().AddIndexers(cache.Indexers{managedByIndex: serviceManager}); err != nil {
+		return nil, fmt.Errorf("add Service managed-by index: %w", err)
+	}
+	c.serviceCache = cfg.Services.Informer().GetIndexer()
+	if err := onEveryChange(cfg.Services.Informer(), c.enqueueReleasable); err != nil {
 		return nil, err
 	}
 	if err := cfg.EndpointSlices.Informer().AddIndexers(cache.Indexers{sliceServiceIndex: sliceService}); err != nil {

@@ -32,10 +32,13 @@ type fixture struct {
 	sluice    *sluicefake.Clientset
 	c         *Controller
 	kubeInf   kubeinformers.SharedInformerFactory
+	pods      kubeinformers.GenericInformer
 	sluiceInf sluiceinformers.SharedInformerFactory
 	clock     *clocktesting.FakeClock
 	// endpointsFollow plays the EndpointSlice controller: each Service's slice
-	// lists one ready pod of the ReplicaSet it selects. Off, there are no slices.
+	// lists the available pods of the ReplicaSet it selects, ready (pods are
+	// named as the API server names them, see podsOfReplicaSets). Off, there
+	// are no slices.
 	endpointsFollow bool
 }
 
@@ -61,12 +64,14 @@ func newFixture(t *testing.T, objects ...runtime.Object) *fixture {
 	})
 	f.kubeInf = kubeinformers.NewSharedInformerFactory(f.kube, 0)
 	f.sluiceInf = sluiceinformers.NewSharedInformerFactory(f.sluice, 0)
+	f.pods = newPodInformer()
 	c, err := NewController(Config{
 		Kube: f.kube, Sluice: f.sluice,
 		Rollouts:       f.sluiceInf.Sluice().V1alpha1().Rollouts(),
 		ReplicaSets:    f.kubeInf.Apps().V1().ReplicaSets(),
 		Services:       f.kubeInf.Core().V1().Services(),
 		EndpointSlices: f.kubeInf.Discovery().V1().EndpointSlices(),
+		Pods:           f.pods,
 		Recorder:       record.NewFakeRecorder(100),
 		Clock:          f.clock,
 	})
@@ -115,24 +120,31 @@ func (f *fixture) refresh(ctx context.Context) {
 		items = append(items, &svcs.Items[i])
 	}
 	replace(f.kubeInf.Core().V1().Services().Informer().GetStore(), items)
+	pods := podsOfReplicaSets(rss.Items)
+	replace(f.pods.Informer().GetStore(), pods)
 	var slices []any
 	for i := range svcs.Items {
 		if f.endpointsFollow {
-			slices = append(slices, endpointSliceOf(&svcs.Items[i]))
+			slices = append(slices, endpointSliceOf(&svcs.Items[i], pods))
 		}
 	}
 	replace(f.kubeInf.Discovery().V1().EndpointSlices().Informer().GetStore(), slices)
 }
 
 // endpointSliceOf is a Service's EndpointSlice once its selector change has
-// propagated: one ready endpoint of the ReplicaSet the selector names.
-func endpointSliceOf(svc *corev1.Service) *discoveryv1.EndpointSlice {
+// propagated: the pods (from podsOfReplicaSets) of the ReplicaSet the selector
+// names, ready.
+func endpointSliceOf(svc *corev1.Service, pods []any) *discoveryv1.EndpointSlice {
 	ready := true
-	pod := "web-" + svc.Spec.Selector[HashLabel] + "-pod"
-	return &discoveryv1.EndpointSlice{
+	slice := &discoveryv1.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{Name: svc.Name + "-x", Namespace: svc.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: svc.Name}},
-		Endpoints:  []discoveryv1.Endpoint{{TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: pod}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}}},
 	}
+	for _, o := range pods {
+		if p := o.(*metav1.PartialObjectMetadata); p.Labels[HashLabel] == svc.Spec.Selector[HashLabel] {
+			slice.Endpoints = append(slice.Endpoints, discoveryv1.Endpoint{TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: p.Name}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}})
+		}
+	}
+	return slice
 }
 
 // makePodsAvailable plays the ReplicaSet controller and kubelet at once.
