@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -65,7 +64,7 @@ func (c *Controller) podsOf(rs *appsv1.ReplicaSet) ([]*metav1.PartialObjectMetad
 	}
 	var pods []*metav1.PartialObjectMetadata
 	for _, o := range objs {
-		if p, ok := o.(*metav1.PartialObjectMetadata); ok && strings.HasPrefix(p.Name, rs.Name+"-") && sel.Matches(labels.Set(p.Labels)) {
+		if p, ok := o.(*metav1.PartialObjectMetadata); ok && metav1.IsControlledBy(p, rs) && sel.Matches(labels.Set(p.Labels)) {
 			pods = append(pods, p)
 		}
 	}

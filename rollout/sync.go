@@ -33,7 +33,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if apierrors.IsNotFound(err) {
 		c.counts.done(key)
 		c.pauses.record(key, nil)
-		return 0, nil
+		return 0, c.releaseServices(ctx, key.Namespace, key.Name)
 	}
 	if err != nil {
 		return 0, err
@@ -95,6 +95,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 
 	if err := c.apply(ctx, ro, p, rss, pending, template, svcs); err != nil {
 		return 0, err
+	}
+	if err := c.releaseServices(ctx, ro.Namespace, ro.Name); err != nil {
+		return 0, err // a Service it no longer names (see release.go)
 	}
 	st := p.Status
 	if p.Traffic != nil {
