@@ -17,9 +17,12 @@ import (
 
 // versionReplicaSetWrites makes the fake API give every ReplicaSet write a new
 // resourceVersion, as etcd does, so the freshness tracker has versions to compare.
-func (f *fixture) versionReplicaSetWrites() {
+func (f *fixture) versionReplicaSetWrites() { f.versionWrites("replicasets") }
+
+// versionWrites does the same for every update and patch of a resource.
+func (f *fixture) versionWrites(resource string) {
 	rv := 1000
-	f.kube.PrependReactor("*", "replicasets", func(a clienttesting.Action) (bool, runtime.Object, error) {
+	f.kube.PrependReactor("*", resource, func(a clienttesting.Action) (bool, runtime.Object, error) {
 		switch a.GetVerb() {
 		case "update", "patch":
 		default:
@@ -99,4 +102,42 @@ func TestLaggingReplicaSetCacheKeepsTheScaleDownDelay(t *testing.T) {
 	if old == nil || old.Annotations[ScaleDownDeadlineAnnotation] == "" {
 		t.Fatalf("old ReplicaSet has no scale-down deadline: %+v", old)
 	}
+}
+
+// TestLaggingServiceCacheIsNotSwitchedAgain: after a sync points the Services at
+// the first ReplicaSet, a cache still holding the Services from before that
+// write must not make the next sync switch them (and tell of it) again.
+func TestLaggingServiceCacheIsNotSwitchedAgain(t *testing.T) {
+	stable, canary := service("web-stable"), service("web-canary")
+	stable.UID, canary.UID = "svc-stable", "svc-canary" // the tracker keys writes by UID
+	f := newFixture(t, testRollout("web:1"), stable, canary)
+	f.versionWrites("services")
+	ctx := context.Background()
+	for range 5 {
+		before, _ := f.kube.CoreV1().Services("ns").List(ctx, metav1.ListOptions{})
+		f.sync()
+		if f.selects("web-stable") == "" {
+			continue
+		}
+		// The Services were just switched: the cache still has them as before.
+		f.refresh(ctx)
+		var lagging []any
+		for i := range before.Items {
+			lagging = append(lagging, &before.Items[i])
+		}
+		if err := f.kubeInf.Core().V1().Services().Informer().GetStore().Replace(lagging, ""); err != nil {
+			t.Fatal(err)
+		}
+		f.kube.ClearActions()
+		if _, err := f.c.sync(ctx, cache.ObjectName{Namespace: "ns", Name: "web"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range f.kube.Actions() {
+			if a.GetVerb() == "patch" && a.GetResource().Resource == "services" {
+				t.Fatalf("a sync on a Service cache behind its own switch patched the Service again")
+			}
+		}
+		return
+	}
+	t.Fatal("the Services were never pointed at the first ReplicaSet")
 }

@@ -44,9 +44,14 @@ func (c *Controller) pointService(ctx context.Context, ro *v1alpha1.Rollout, svc
 		"metadata": map[string]any{"annotations": map[string]string{ManagedByAnnotation: ro.Name}},
 		"spec":     map[string]any{"selector": map[string]string{HashLabel: hash}},
 	})
-	if _, err := c.kube.CoreV1().Services(svc.Namespace).Patch(ctx, svc.Name, typesMerge, patch, metav1.PatchOptions{}); err != nil {
+	written, err := c.kube.CoreV1().Services(svc.Namespace).Patch(ctx, svc.Name, typesMerge, patch, metav1.PatchOptions{})
+	if err != nil {
 		return fmt.Errorf("switch Service %s to %s: %w", svc.Name, hash, err)
 	}
+	// A later sync must not read the selector from a cache older than this
+	// write: it would switch (and tell of the switch) again, or judge the
+	// cutover against the old selector.
+	c.freshness.Wrote(svc, written)
 	if from != hash {
 		c.recorder.Eventf(ro, corev1.EventTypeNormal, "SwitchService", "Switched selector of Service %s from %q to %q", svc.Name, from, hash)
 	}

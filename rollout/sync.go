@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
+	"github.com/sluice-dev/sluice/internal/freshness"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	"github.com/sluice-dev/sluice/rollout/plan"
 )
@@ -80,6 +81,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	}
 
 	in, svcs := c.observe(ro, newRS, rss, now)
+	if svcs.stale(c.freshness) {
+		return staleRetry, nil // a Service this controller switched is not in the cache yet
+	}
 	in.ExactPauseStarts = c.pauses.of(key)
 	runs := c.analysisRunsOf(ro)
 	current, spent := findCurrentRuns(ro, runs, newRS.Labels[HashLabel])
@@ -172,6 +176,17 @@ func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout
 // those the strategy does not use (or that do not exist) are nil.
 type managedServices struct {
 	stable, canary, active, preview *corev1.Service
+}
+
+// stale reports whether any of the Services is cached older than this
+// controller's last write to it.
+func (m managedServices) stale(f *freshness.Tracker) bool {
+	for _, svc := range []*corev1.Service{m.stable, m.canary, m.active, m.preview} {
+		if svc != nil && f.Stale(svc) {
+			return true
+		}
+	}
+	return false
 }
 
 // observe builds the plan input from the caches (and, during a cutover, the
