@@ -138,9 +138,7 @@ func TestEndpointsSettleByPodHashLabel(t *testing.T) {
 			if err := f.kubeInf.Discovery().V1().EndpointSlices().Informer().GetStore().Add(slice); err != nil {
 				t.Fatal(err)
 			}
-			ro := testRollout("web:1")
-			ro.Name = longName
-			if got := f.c.observeService(svc, ro, true); got.Settled != tc.want {
+			if got := f.c.observeService(svc, true); got.Settled != tc.want {
 				t.Fatalf("settled = %v, want %v", got.Settled, tc.want)
 			}
 		})

@@ -16,9 +16,9 @@ import (
 const ManagedByAnnotation = "sluice.dev/managed-by"
 
 // observeService describes a Service for planning. Its EndpointSlices are looked
-// at only when checkSettled is set: while a cutover waits for them. The Rollout
-// is not needed: the selected hash alone names the pods to look for.
-func (c *Controller) observeService(svc *corev1.Service, _ *v1alpha1.Rollout, checkSettled bool) *plan.Service {
+// at only when checkSettled is set (see observe); the selected hash alone names
+// the pods to look for.
+func (c *Controller) observeService(svc *corev1.Service, checkSettled bool) *plan.Service {
 	if svc == nil {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -189,8 +190,8 @@ func (m managedServices) stale(f *freshness.Tracker) bool {
 	return false
 }
 
-// observe builds the plan input from the caches (and, during a cutover, the
-// EndpointSlices of the Service that carries production traffic).
+// observe builds the plan input from the caches (and, while a Service may be
+// moving, its EndpointSlices).
 func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, managedServices) {
 	in := plan.Input{Rollout: ro, Now: now}
 	newHash := newRS.Labels[HashLabel]
@@ -213,20 +214,23 @@ func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss
 		svc, _ := c.serviceLister.Services(ro.Namespace).Get(name)
 		return svc
 	}
-	// The production Service's EndpointSlices are read only while it already
-	// selects the new ReplicaSet and the cutover is not yet confirmed.
-	cutover := func(svc *corev1.Service) bool {
-		return ro.Status.StableRS != newHash && svc != nil && svc.Spec.Selector[HashLabel] == newHash
+	// A Service's EndpointSlices are read while the production Service already
+	// selects the new ReplicaSet and the cutover is not yet confirmed, and while
+	// an old ReplicaSet still has pods: those stay until no Service may still
+	// send them traffic (plan's stillServed).
+	othersRun := slices.ContainsFunc(in.Others, func(rs *plan.ReplicaSet) bool { return rs.Pods > 0 || rs.Replicas > 0 })
+	settling := func(svc *corev1.Service) bool {
+		return othersRun || ro.Status.StableRS != newHash && svc != nil && svc.Spec.Selector[HashLabel] == newHash
 	}
 	if canary := ro.Spec.Strategy.Canary; canary != nil {
 		svcs.stable, svcs.canary = get(canary.StableService), get(canary.CanaryService)
-		in.StableService = c.observeService(svcs.stable, ro, cutover(svcs.stable))
-		in.CanaryService = c.observeService(svcs.canary, ro, false)
+		in.StableService = c.observeService(svcs.stable, settling(svcs.stable))
+		in.CanaryService = c.observeService(svcs.canary, othersRun)
 	} else {
 		bg := ro.Spec.Strategy.BlueGreen
 		svcs.active, svcs.preview = get(bg.ActiveService), get(bg.PreviewService)
-		in.ActiveService = c.observeService(svcs.active, ro, cutover(svcs.active))
-		in.PreviewService = c.observeService(svcs.preview, ro, false)
+		in.ActiveService = c.observeService(svcs.active, settling(svcs.active))
+		in.PreviewService = c.observeService(svcs.preview, othersRun)
 	}
 	return in, svcs
 }

@@ -137,15 +137,15 @@ func (p *planner) clearUpdateState() {
 // setReplicasAtOnce sets the targets at once, with no surge bound: blue-green
 // runs both sides at size, and a routed canary's router (not a replica ratio)
 // bounds what users see. ReplicaSets without a target go to 0 unless
-// they are inside their scale-down delay or the router still sends them traffic.
+// they are inside their scale-down delay or may still get traffic (stillServed).
 func (p *planner) setReplicasAtOnce(targets map[string]int32) {
 	for _, rs := range p.in.all() {
 		if t, ok := targets[rs.Name]; ok {
 			p.replicas[rs.Name] = t
 			continue
 		}
-		if p.carriesTraffic(rs) {
-			continue // its pods go once the router has moved the traffic away
+		if p.stillServed(rs) {
+			continue // its pods go once no Service or router sends it traffic
 		}
 		deadline := rs.ScaleDownAt
 		if at, ok := p.plan.ScaleDownAt[rs.Name]; ok {

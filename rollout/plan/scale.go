@@ -22,7 +22,7 @@ func (in Input) all() []*ReplicaSet {
 // scaleTo moves ReplicaSets toward targets without breaking the canary's bounds:
 // at most replicas+maxSurge pods in total and at least replicas−maxUnavailable
 // available. ReplicaSets without a target are old ones: they go to 0, unless they
-// are inside their scale-down delay.
+// are inside their scale-down delay or may still get traffic (stillServed).
 //
 // Scale-downs are planned first (old ReplicaSets, then the new one, then the stable
 // one), each spending the availability budget only for pods that are available —
@@ -42,6 +42,9 @@ func (p *planner) scaleTo(targets map[string]int32, minSurge int32) {
 	target := func(rs *ReplicaSet) int32 {
 		if t, ok := targets[rs.Name]; ok {
 			return t
+		}
+		if p.stillServed(rs) {
+			return rs.Replicas
 		}
 		if rs.ScaleDownAt != nil && p.in.Now.Before(*rs.ScaleDownAt) {
 			p.requeueAfter(rs.ScaleDownAt.Sub(p.in.Now))

@@ -23,3 +23,35 @@ func (p *planner) maySelect(svc *Service, rs *ReplicaSet) bool {
 func (p *planner) serviceSettledOn(svc *Service, rs *ReplicaSet) bool {
 	return svc.SelectedHash == rs.Hash && svc.Settled
 }
+
+// services are the Services the strategy names (those that exist).
+func (p *planner) services() []*Service {
+	var out []*Service
+	for _, svc := range []*Service{p.in.StableService, p.in.CanaryService, p.in.ActiveService, p.in.PreviewService} {
+		if svc != nil {
+			out = append(out, svc)
+		}
+	}
+	return out
+}
+
+// stillServed reports whether an old ReplicaSet may still get traffic, so its
+// pods must stay (SPEC §2.7 rules 1–2): the router carries traffic to it, a
+// Service selects it, or a Service's EndpointSlices do not show its current
+// selection alone yet — a Service that just moved off this ReplicaSet (a
+// superseded canary or preview, an active Service switched back) still sends
+// to its pods until then.
+func (p *planner) stillServed(rs *ReplicaSet) bool {
+	if p.carriesTraffic(rs) {
+		return true
+	}
+	if p.replicaCount() == 0 || rs.Pods == 0 && rs.Replicas == 0 {
+		return false
+	}
+	for _, svc := range p.services() {
+		if svc.SelectedHash == rs.Hash || svc.SelectedHash != "" && !svc.Settled {
+			return true
+		}
+	}
+	return false
+}

@@ -46,9 +46,20 @@ type world struct {
 	// growingFromZero marks a Rollout scaled up from 0 replicas: until its first
 	// pods are available there is nothing to protect, and no check applies.
 	growingFromZero bool
+	// dataPlane holds, per Service role, the ReplicaSet its endpoints still
+	// send to after a selector switch, until the EndpointSlices catch up:
+	// endpointLag reconciles later (at least one).
+	dataPlane   map[string]*lag
+	endpointLag int
 	// podsPerTick > 0 makes pods slow: a ReplicaSet gains at most that many
 	// available pods per reconcile.
 	podsPerTick int32
+}
+
+// lag is a Service's old selection still in its EndpointSlices.
+type lag struct {
+	hash  string
+	ticks int
 }
 
 // routerRejects says whether the router rejects this reconcile's update.
@@ -67,7 +78,7 @@ func newBlueGreenWorld(t *testing.T, replicas int32, bg *v1alpha1.BlueGreenStrat
 	}}
 	v1alpha1.SetRolloutDefaults(ro)
 	w := &world{t: t, ro: ro, rs: map[string]*ReplicaSet{}, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		services: map[string]*Service{"active": {Name: "active"}}, notReady: map[string]bool{}, blueGreen: true}
+		services: map[string]*Service{"active": {Name: "active"}}, notReady: map[string]bool{}, blueGreen: true, dataPlane: map[string]*lag{}}
 	if bg.PreviewService != "" {
 		w.services["preview"] = &Service{Name: "preview"}
 	}
@@ -81,7 +92,7 @@ func newWorld(t *testing.T, replicas int32, canary *v1alpha1.CanaryStrategy) *wo
 	}}
 	v1alpha1.SetRolloutDefaults(ro)
 	w := &world{t: t, ro: ro, rs: map[string]*ReplicaSet{}, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		services: map[string]*Service{}, notReady: map[string]bool{}}
+		services: map[string]*Service{}, notReady: map[string]bool{}, dataPlane: map[string]*lag{}}
 	if canary.StableService != "" {
 		w.services["stable"] = &Service{Name: canary.StableService}
 		w.services["canary"] = &Service{Name: canary.CanaryService}
@@ -141,8 +152,13 @@ func (w *world) tick(step time.Duration) Plan {
 			rs.Ready = rs.Available
 		}
 	}
-	for _, s := range w.services {
-		s.Settled = s.SelectedHash != "" && w.rs[s.SelectedHash].Available > 0
+	for role, s := range w.services {
+		if l := w.dataPlane[role]; l != nil {
+			if l.ticks--; l.ticks <= 0 {
+				delete(w.dataPlane, role)
+			}
+		}
+		s.Settled = s.SelectedHash != "" && w.rs[s.SelectedHash].Available > 0 && w.dataPlane[role] == nil
 	}
 	decide := Canary
 	if w.blueGreen {
@@ -160,6 +176,9 @@ func (w *world) tick(step time.Duration) Plan {
 	for role, hash := range map[string]string{"stable": p.StableServiceHash, "canary": p.CanaryServiceHash,
 		"active": p.ActiveServiceHash, "preview": p.PreviewServiceHash} {
 		if svc := w.services[role]; svc != nil && hash != "" && svc.SelectedHash != hash {
+			if svc.SelectedHash != "" {
+				w.dataPlane[role] = &lag{hash: svc.SelectedHash, ticks: max(1, w.endpointLag)}
+			}
 			svc.SelectedHash, svc.Settled = hash, false
 		}
 	}
@@ -206,6 +225,7 @@ func (w *world) byName(name string) *ReplicaSet {
 // checkSafety asserts the bounds of SPEC §2.7 once the stable side exists.
 func (w *world) checkSafety(p Plan) {
 	w.t.Helper()
+	w.checkDataPlane()
 	if w.blueGreen {
 		w.checkServices()
 		return
@@ -275,6 +295,18 @@ func (w *world) checkRouted(p Plan) {
 	c := w.ro.Spec.Strategy.Canary
 	if stable := w.rs[w.ro.Status.StableRS]; stable != nil && !c.DynamicStableScale && stable.Replicas < *w.ro.Spec.Replicas {
 		w.t.Fatalf("%s: stable %s runs %d of %d replicas (%s)", at, stable.Hash, stable.Replicas, *w.ro.Spec.Replicas, w)
+	}
+}
+
+// checkDataPlane: a Service whose EndpointSlices still list the ReplicaSet it
+// was switched away from still sends it traffic, so those pods must be there.
+func (w *world) checkDataPlane() {
+	w.t.Helper()
+	for role, l := range w.dataPlane {
+		if *w.ro.Spec.Replicas > 0 && w.available(l.hash) == 0 && !w.notReady[l.hash] {
+			w.t.Fatalf("%s: %s Service's endpoints still send to %s, which has no available pod (%s)",
+				w.now.Format(time.TimeOnly), role, l.hash, w)
+		}
 	}
 }
 
