@@ -172,10 +172,15 @@ func (c *Controller) markSpent(ctx context.Context, run *v1alpha1.AnalysisRun) e
 		return nil
 	}
 	patch := fmt.Sprintf(`{"metadata":{"labels":{%q:"true"}}}`, SpentLabel)
-	_, err := c.sluice.SluiceV1alpha1().AnalysisRuns(run.Namespace).Patch(ctx, run.Name, typesMerge, []byte(patch), metav1.PatchOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
+	written, err := c.sluice.SluiceV1alpha1().AnalysisRuns(run.Namespace).Patch(ctx, run.Name, typesMerge, []byte(patch), metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("mark AnalysisRun %s spent: %w", run.Name, err)
 	}
+	// A cache without the label would offer the run to the next reconcile.
+	c.freshness.Wrote(run, written)
 	return nil
 }
 

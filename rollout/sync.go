@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -54,10 +55,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if err != nil {
 		return 0, err
 	}
-	for _, rs := range rss {
-		if c.freshness.Stale(rs) {
-			return staleRetry, nil
-		}
+	if anyStale(c.freshness, rss) {
+		return staleRetry, nil
 	}
 	if c.freshness.Missing(ro.UID, func(name string) bool { return containsName(rss, name) }) {
 		return staleRetry, nil // a ReplicaSet this controller created is not in the cache yet
@@ -87,7 +86,15 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	}
 	in.ExactPauseStarts = c.pauses.of(key)
 	runs := c.analysisRunsOf(ro)
-	current, spent := findCurrentRuns(ro, runs, newRS.Labels[HashLabel])
+	if anyStale(c.freshness, runs) {
+		return staleRetry, nil // a run this controller marked spent is not in the cache yet
+	}
+	newHash := newRS.Labels[HashLabel]
+	current, spent := findCurrentRuns(ro, runs, newHash)
+	fresh := newAttempt(ro, newHash)
+	if fresh {
+		current, spent = currentRuns{}, append(spent, earlierAttempts(runs, newHash, spent)...)
+	}
 	analysisInput(&in, ro, current)
 	decide := plan.Canary
 	if ro.Spec.Strategy.BlueGreen != nil {
@@ -109,6 +116,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		if err := c.applyTraffic(ctx, ro, *p.Traffic, &st); err != nil {
 			return 0, err
 		}
+	}
+	if fresh {
+		p.Analyses = nil // the attempt's runs come once its start is written (attempts.go)
 	}
 	if err := c.reconcileAnalyses(ctx, ro, p, &st, newRS, runs, current, spent); err != nil {
 		return 0, err
@@ -173,6 +183,12 @@ func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout
 	return c.identifyReplicaSet(ctx, ro, template, rss)
 }
 
+// anyStale reports whether any of objs is cached older than this controller's
+// last write to it.
+func anyStale[T metav1.Object](f *freshness.Tracker, objs []T) bool {
+	return slices.ContainsFunc(objs, func(o T) bool { return f.Stale(o) })
+}
+
 // managedServices are the Services a Rollout's strategy points at ReplicaSets;
 // those the strategy does not use (or that do not exist) are nil.
 type managedServices struct {
@@ -182,12 +198,8 @@ type managedServices struct {
 // stale reports whether any of the Services is cached older than this
 // controller's last write to it.
 func (m managedServices) stale(f *freshness.Tracker) bool {
-	for _, svc := range []*corev1.Service{m.stable, m.canary, m.active, m.preview} {
-		if svc != nil && f.Stale(svc) {
-			return true
-		}
-	}
-	return false
+	return anyStale(f, slices.DeleteFunc([]*corev1.Service{m.stable, m.canary, m.active, m.preview},
+		func(s *corev1.Service) bool { return s == nil }))
 }
 
 // observe builds the plan input from the caches (and, while a Service may be

@@ -45,9 +45,10 @@ type fixture struct {
 func newFixture(t *testing.T, objects ...runtime.Object) *fixture {
 	var kubeObjs, sluiceObjs []runtime.Object
 	for _, o := range objects {
-		if _, ok := o.(*v1alpha1.Rollout); ok {
+		switch o.(type) {
+		case *v1alpha1.Rollout, *v1alpha1.AnalysisTemplate, *v1alpha1.AnalysisRun:
 			sluiceObjs = append(sluiceObjs, o)
-		} else {
+		default:
 			kubeObjs = append(kubeObjs, o)
 		}
 	}
@@ -67,13 +68,15 @@ func newFixture(t *testing.T, objects ...runtime.Object) *fixture {
 	f.pods = newPodInformer()
 	c, err := NewController(Config{
 		Kube: f.kube, Sluice: f.sluice,
-		Rollouts:       f.sluiceInf.Sluice().V1alpha1().Rollouts(),
-		ReplicaSets:    f.kubeInf.Apps().V1().ReplicaSets(),
-		Services:       f.kubeInf.Core().V1().Services(),
-		EndpointSlices: f.kubeInf.Discovery().V1().EndpointSlices(),
-		Pods:           f.pods,
-		Recorder:       record.NewFakeRecorder(100),
-		Clock:          f.clock,
+		Rollouts:          f.sluiceInf.Sluice().V1alpha1().Rollouts(),
+		ReplicaSets:       f.kubeInf.Apps().V1().ReplicaSets(),
+		Services:          f.kubeInf.Core().V1().Services(),
+		EndpointSlices:    f.kubeInf.Discovery().V1().EndpointSlices(),
+		Pods:              f.pods,
+		AnalysisRuns:      f.sluiceInf.Sluice().V1alpha1().AnalysisRuns(),
+		AnalysisTemplates: f.sluiceInf.Sluice().V1alpha1().AnalysisTemplates(),
+		Recorder:          record.NewFakeRecorder(1000),
+		Clock:             f.clock,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +111,18 @@ func (f *fixture) refresh(ctx context.Context) {
 		items = append(items, &ros.Items[i])
 	}
 	replace(f.sluiceInf.Sluice().V1alpha1().Rollouts().Informer().GetStore(), items)
+	runs, _ := f.sluice.SluiceV1alpha1().AnalysisRuns("ns").List(ctx, metav1.ListOptions{})
+	items = nil
+	for i := range runs.Items {
+		items = append(items, &runs.Items[i])
+	}
+	replace(f.sluiceInf.Sluice().V1alpha1().AnalysisRuns().Informer().GetStore(), items)
+	templates, _ := f.sluice.SluiceV1alpha1().AnalysisTemplates("ns").List(ctx, metav1.ListOptions{})
+	items = nil
+	for i := range templates.Items {
+		items = append(items, &templates.Items[i])
+	}
+	replace(f.sluiceInf.Sluice().V1alpha1().AnalysisTemplates().Informer().GetStore(), items)
 	rss, _ := f.kube.AppsV1().ReplicaSets("ns").List(ctx, metav1.ListOptions{})
 	items = nil
 	for i := range rss.Items {

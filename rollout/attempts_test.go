@@ -1,0 +1,158 @@
+package rollout
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// analysisRollout: setWeight 20 → analysis → setWeight 50 → analysis.
+func analysisRollout(image string) (*v1alpha1.Rollout, *v1alpha1.AnalysisTemplate) {
+	ro := testRollout(image)
+	w20, w50 := int32(20), int32(50)
+	analysis := &v1alpha1.RolloutAnalysis{Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: "ok"}}}
+	ro.Spec.Strategy.Canary.Steps = []v1alpha1.CanaryStep{{SetWeight: &w20}, {Analysis: analysis}, {SetWeight: &w50}, {Analysis: analysis}}
+	template := &v1alpha1.AnalysisTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: "ok", Namespace: "ns"},
+		Spec: v1alpha1.AnalysisTemplateSpec{Metrics: []v1alpha1.Metric{{Name: "m",
+			Provider: v1alpha1.MetricProvider{Web: &v1alpha1.WebMetric{URL: "http://example.invalid"}}}}},
+	}
+	return ro, template
+}
+
+// stepRuns are the Rollout's runs for an analysis step, by name.
+func (f *fixture) stepRuns(step string) map[string]*v1alpha1.AnalysisRun {
+	f.t.Helper()
+	list, err := f.sluice.SluiceV1alpha1().AnalysisRuns("ns").List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	out := map[string]*v1alpha1.AnalysisRun{}
+	for i := range list.Items {
+		if r := &list.Items[i]; r.Labels[v1alpha1.StepIndexLabel] == step {
+			out[r.Name] = r
+		}
+	}
+	return out
+}
+
+// finishRuns ends every running run of a step with phase.
+func (f *fixture) finishRuns(step string, phase v1alpha1.AnalysisPhase) {
+	f.t.Helper()
+	for _, r := range f.stepRuns(step) {
+		if r.Status.Phase.Completed() {
+			continue
+		}
+		r.Status.Phase = phase
+		if _, err := f.sluice.SluiceV1alpha1().AnalysisRuns("ns").UpdateStatus(context.Background(), r, metav1.UpdateOptions{}); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+func (f *fixture) patchRolloutStatus(change func(*v1alpha1.RolloutStatus)) {
+	f.t.Helper()
+	ro := f.rollout()
+	change(&ro.Status)
+	if _, err := f.sluice.SluiceV1alpha1().Rollouts("ns").UpdateStatus(context.Background(), ro, metav1.UpdateOptions{}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) setImage(image string) {
+	f.t.Helper()
+	ro := f.rollout()
+	ro.Spec.Template.Spec.Containers[0].Image = image
+	ro.Generation++
+	if _, err := f.sluice.SluiceV1alpha1().Rollouts("ns").Update(context.Background(), ro, metav1.UpdateOptions{}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) syncN(n int) {
+	for range n {
+		f.sync()
+	}
+}
+
+// TestRetryMakesFreshRunsForEveryAnalysisStep: the first analysis passes, the
+// second fails, the Rollout aborts; after a retry the first analysis step must
+// not pass again on its result from before the abort.
+func TestRetryMakesFreshRunsForEveryAnalysisStep(t *testing.T) {
+	ro, template := analysisRollout("web:1")
+	f := newFixture(t, ro, template, service("web-stable"), service("web-canary"))
+	f.syncN(3)
+	f.setImage("web:2")
+	f.syncN(4)
+	first := f.stepRuns("1")
+	if len(first) != 1 || ptrValue(f.rollout().Status.CurrentStepIndex) != 1 {
+		t.Fatalf("at the first analysis step: runs %d, step %d", len(first), ptrValue(f.rollout().Status.CurrentStepIndex))
+	}
+	f.finishRuns("1", v1alpha1.AnalysisPhaseSuccessful)
+	f.syncN(4)
+	f.finishRuns("3", v1alpha1.AnalysisPhaseFailed)
+	f.syncN(3)
+	if st := f.rollout().Status; !st.Abort {
+		t.Fatalf("second analysis failed: not aborted (step %d)", ptrValue(st.CurrentStepIndex))
+	}
+
+	f.patchRolloutStatus(func(st *v1alpha1.RolloutStatus) { st.Abort = false }) // kubectl sluice retry
+	f.syncN(6)
+	st := f.rollout().Status
+	if ptrValue(st.CurrentStepIndex) != 1 {
+		t.Fatalf("after the retry the rollout is at step %d, want 1: the first analysis passed on its old run", ptrValue(st.CurrentStepIndex))
+	}
+	runs := f.stepRuns("1")
+	if len(runs) != 2 {
+		t.Fatalf("step 1 has %d runs after the retry, want the old one and a fresh one", len(runs))
+	}
+	for name := range first {
+		if st.Canary.CurrentStepAnalysisRunStatus == nil || st.Canary.CurrentStepAnalysisRunStatus.Name == name {
+			t.Fatalf("step 1 mirrors %+v after the retry, want a fresh run", st.Canary.CurrentStepAnalysisRunStatus)
+		}
+		if runs[name].Labels[SpentLabel] != "true" {
+			t.Errorf("the run from before the abort is not marked spent")
+		}
+	}
+	// A further reconcile creates no third run (the fresh one is found again).
+	f.syncN(2)
+	if n := len(f.stepRuns("1")); n != 2 {
+		t.Fatalf("step 1 has %d runs, want 2", n)
+	}
+}
+
+// TestUndoMakesFreshRuns: back on an earlier template (whose ReplicaSet keeps
+// its revision), the runs of that template's first release must not judge the
+// steps again.
+func TestUndoMakesFreshRuns(t *testing.T) {
+	ro, template := analysisRollout("web:1")
+	f := newFixture(t, ro, template, service("web-stable"), service("web-canary"))
+	f.syncN(3)
+	f.setImage("web:2")
+	f.syncN(4)
+	f.finishRuns("1", v1alpha1.AnalysisPhaseSuccessful)
+	f.syncN(4)
+	f.setImage("web:3") // superseded while at its second analysis
+	f.syncN(4)
+	f.setImage("web:2") // and back: not a fast rollback (not stable, no window)
+	f.syncN(4)
+	st := f.rollout().Status
+	if ptrValue(st.CurrentStepIndex) != 1 {
+		t.Fatalf("back on web:2 the rollout is at step %d, want 1 (waiting for a fresh run)", ptrValue(st.CurrentStepIndex))
+	}
+	fresh := 0
+	for _, r := range f.stepRuns("1") {
+		if r.Labels[SpentLabel] != "true" {
+			fresh++
+			if r.Status.Phase.Completed() {
+				t.Errorf("run %s for the new attempt is already %s", r.Name, r.Status.Phase)
+			}
+		}
+	}
+	if fresh != 1 {
+		t.Fatalf("%d unspent runs for step 1, want exactly one fresh run", fresh)
+	}
+}
