@@ -50,6 +50,11 @@ var analysisKinds = []v1alpha1.AnalysisKind{
 // undone (see above). It is never adopted again, so a retry gets a fresh run.
 const SpentLabel = "sluice.dev/analysis-spent"
 
+// AcceptedLabel marks an Inconclusive step, pre- or post-promotion run a person
+// promoted past: it stands as passed, so it neither pauses the rollout again
+// nor is run a second time.
+const AcceptedLabel = "sluice.dev/analysis-accepted"
+
 // findCurrentRuns resolves the status mirror to runs of the current pod hash that
 // the rollout still works with, and lists the mirrored runs found spent.
 func findCurrentRuns(ro *v1alpha1.Rollout, runs []*v1alpha1.AnalysisRun, newHash string) (current currentRuns, spent []*v1alpha1.AnalysisRun) {
@@ -82,12 +87,18 @@ func actedUpon(ro *v1alpha1.Rollout, mirror *v1alpha1.RolloutAnalysisRunStatus, 
 	case v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseError:
 		return !ro.Status.Abort
 	case v1alpha1.AnalysisPhaseInconclusive:
+		if run.Labels[AcceptedLabel] == "true" {
+			return false // promoted past: it stands as passed
+		}
 		for _, c := range ro.Status.PauseConditions {
 			if c.Reason == v1alpha1.PauseReasonInconclusiveAnalysis {
 				return false
 			}
 		}
-		return !ro.Status.ControllerPause
+		if len(ro.Status.ControllerPauses) == 0 {
+			return !ro.Status.ControllerPause // a status from before the list
+		}
+		return !slices.Contains(ro.Status.ControllerPauses, v1alpha1.PauseReasonInconclusiveAnalysis)
 	}
 	return run.Spec.Terminate
 }
@@ -96,10 +107,14 @@ func actedUpon(ro *v1alpha1.Rollout, mirror *v1alpha1.RolloutAnalysisRunStatus, 
 // run counts only for the step the rollout is at.
 func analysisInput(in *plan.Input, ro *v1alpha1.Rollout, current currentRuns) {
 	phase := func(kind v1alpha1.AnalysisKind) v1alpha1.AnalysisPhase {
-		if run := current[kind]; run != nil {
-			return run.Status.Phase
+		run := current[kind]
+		switch {
+		case run == nil:
+			return ""
+		case run.Labels[AcceptedLabel] == "true":
+			return v1alpha1.AnalysisPhaseSuccessful // an Inconclusive result promoted past
 		}
-		return ""
+		return run.Status.Phase
 	}
 	if run := current[v1alpha1.AnalysisKindStep]; run != nil && run.Labels[v1alpha1.StepIndexLabel] == strconv.Itoa(int(ptrValue(ro.Status.CurrentStepIndex))) {
 		in.StepAnalysis = phase(v1alpha1.AnalysisKindStep)
@@ -117,6 +132,13 @@ func (c *Controller) reconcileAnalyses(ctx context.Context, ro *v1alpha1.Rollout
 	for _, run := range spent {
 		if err := c.markSpent(ctx, run); err != nil {
 			return err
+		}
+	}
+	for _, kind := range p.Accepted {
+		if run := current[kind]; run != nil {
+			if err := c.labelRun(ctx, run, AcceptedLabel); err != nil {
+				return err
+			}
 		}
 	}
 	if !p.KeepAnalyses {
@@ -168,16 +190,21 @@ func fits(run *v1alpha1.AnalysisRun, need plan.AnalysisNeed, newRS *appsv1.Repli
 
 // markSpent labels a run the rollout is done with (see SpentLabel).
 func (c *Controller) markSpent(ctx context.Context, run *v1alpha1.AnalysisRun) error {
-	if run.Labels[SpentLabel] == "true" {
+	return c.labelRun(ctx, run, SpentLabel)
+}
+
+// labelRun sets a "true" label on a run (SpentLabel, AcceptedLabel).
+func (c *Controller) labelRun(ctx context.Context, run *v1alpha1.AnalysisRun, label string) error {
+	if run.Labels[label] == "true" {
 		return nil
 	}
-	patch := fmt.Sprintf(`{"metadata":{"labels":{%q:"true"}}}`, SpentLabel)
+	patch := fmt.Sprintf(`{"metadata":{"labels":{%q:"true"}}}`, label)
 	written, err := c.sluice.SluiceV1alpha1().AnalysisRuns(run.Namespace).Patch(ctx, run.Name, typesMerge, []byte(patch), metav1.PatchOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("mark AnalysisRun %s spent: %w", run.Name, err)
+		return fmt.Errorf("label AnalysisRun %s %s: %w", run.Name, label, err)
 	}
 	// A cache without the label would offer the run to the next reconcile.
 	c.freshness.Wrote(run, written)

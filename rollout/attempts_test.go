@@ -156,3 +156,48 @@ func TestUndoMakesFreshRuns(t *testing.T) {
 		t.Fatalf("%d unspent runs for step 1, want exactly one fresh run", fresh)
 	}
 }
+
+// TestPromotedInconclusivePrePromotionIsAccepted: blue-green without
+// auto-promotion, its pre-promotion run Inconclusive: one promote accepts the
+// run (labelled, not run again) and the promotion pause follows; a second
+// promote switches the active Service.
+func TestPromotedInconclusivePrePromotionIsAccepted(t *testing.T) {
+	ro, template := analysisRollout("web:1")
+	off := false
+	ro.Spec.Strategy = v1alpha1.RolloutStrategy{BlueGreen: &v1alpha1.BlueGreenStrategy{
+		ActiveService: "web-stable", AutoPromotionEnabled: &off,
+		PrePromotionAnalysis: &v1alpha1.RolloutAnalysis{Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: "ok"}}},
+	}}
+	v1alpha1.SetRolloutDefaults(ro)
+	f := newFixture(t, ro, template, service("web-stable"))
+	f.endpointsFollow = true
+	f.syncN(3)
+	first := f.rollout().Status.StableRS
+	f.setImage("web:2")
+	f.syncN(4)
+	f.finishRuns("", v1alpha1.AnalysisPhaseInconclusive)
+	f.syncN(2)
+	if got := f.rollout().Status.PauseConditions; len(got) != 1 || got[0].Reason != v1alpha1.PauseReasonInconclusiveAnalysis {
+		t.Fatalf("pause conditions %+v, want the Inconclusive pause", got)
+	}
+	f.patchRolloutStatus(func(st *v1alpha1.RolloutStatus) { st.PauseConditions = nil }) // kubectl sluice promote
+	f.syncN(4)
+	st := f.rollout().Status
+	if len(st.PauseConditions) != 1 || st.PauseConditions[0].Reason != v1alpha1.PauseReasonBlueGreenPause {
+		t.Fatalf("after one promote: pause conditions %+v, want the promotion pause", st.PauseConditions)
+	}
+	runs := f.stepRuns("")
+	if len(runs) != 1 {
+		t.Fatalf("%d pre-promotion runs, want the one accepted run", len(runs))
+	}
+	for _, r := range runs {
+		if r.Labels[AcceptedLabel] != "true" {
+			t.Fatalf("the promoted Inconclusive run is not marked accepted: %v", r.Labels)
+		}
+	}
+	f.patchRolloutStatus(func(st *v1alpha1.RolloutStatus) { st.PauseConditions = nil })
+	f.syncN(5)
+	if st := f.rollout().Status; st.StableRS == first || f.selects("web-stable") == first {
+		t.Fatalf("after the second promote: stable %q, active Service on %q (first %q)", st.StableRS, f.selects("web-stable"), first)
+	}
+}

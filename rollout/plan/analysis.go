@@ -13,7 +13,8 @@ import (
 // it reports whether the rollout may go on:
 //   - Successful: go on;
 //   - Failed or Error: abort (which also sends traffic back to stable);
-//   - Inconclusive: pause (reason InconclusiveAnalysisRun) until promoted;
+//   - Inconclusive: pause (reason InconclusiveAnalysisRun) until promoted,
+//     which accepts the result (Plan.Accepted);
 //   - no run yet, or still running: wait.
 func (p *planner) judgeAnalysis(need AnalysisNeed, phase v1alpha1.AnalysisPhase, which string) bool {
 	p.plan.Analyses = append(p.plan.Analyses, need)
@@ -23,8 +24,17 @@ func (p *planner) judgeAnalysis(need AnalysisNeed, phase v1alpha1.AnalysisPhase,
 	case v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseError:
 		p.abortFor(which, phase)
 	case v1alpha1.AnalysisPhaseInconclusive:
-		return p.controllerPause(v1alpha1.PauseReasonInconclusiveAnalysis,
-			fmt.Sprintf("Rollout paused: %s analysis is Inconclusive", which), 0, "")
+		if !p.controllerPause(v1alpha1.PauseReasonInconclusiveAnalysis,
+			fmt.Sprintf("Rollout paused: %s analysis is Inconclusive", which), 0, "") {
+			return false
+		}
+		// Promoted: the person accepted the result. A background run is
+		// replaced by a fresh one (it watches until promotion); any other is
+		// taken as passed, so it neither pauses again nor runs a second time.
+		if need.Kind != v1alpha1.AnalysisKindBackground {
+			p.plan.Accepted = append(p.plan.Accepted, need.Kind)
+		}
+		return true
 	default: // no run yet, Pending or Running
 		p.plan.WaitingForAnalysis = which + " analysis"
 	}

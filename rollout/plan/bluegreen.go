@@ -126,8 +126,7 @@ func (p *planner) blueGreenPromote() {
 
 // clearUpdateState forgets the user actions and pauses of a finished update.
 func (p *planner) clearUpdateState() {
-	p.status.PauseConditions = nil
-	p.status.ControllerPause = false
+	p.endPauses()
 	p.status.PromoteFull = false
 	p.status.Abort = false
 	p.status.AbortedAt = nil

@@ -94,8 +94,7 @@ func (p *planner) resetOnNewRevision() {
 	if p.canary != nil {
 		p.setStepIndex(0)
 	}
-	p.status.PauseConditions = nil
-	p.status.ControllerPause = false
+	p.endPauses()
 	if podChanged {
 		p.status.Abort = false
 		p.status.AbortedAt = nil
@@ -155,8 +154,7 @@ func (p *planner) steady() {
 	}
 	p.status.StableRS = n.Hash
 	p.setStepIndex(int32(len(p.canary.Steps)))
-	p.status.PauseConditions = nil
-	p.status.ControllerPause = false
+	p.endPauses()
 	p.status.PromoteFull = false
 	p.status.Abort = false
 	p.status.AbortedAt = nil
@@ -327,8 +325,7 @@ func (p *planner) completePromotion() {
 	p.status.StableRS = n.Hash
 	p.setStepIndex(int32(len(p.canary.Steps)))
 	p.status.PromoteFull = false
-	p.status.PauseConditions = nil
-	p.status.ControllerPause = false
+	p.endPauses()
 	p.event(false, "RolloutCompleted", fmt.Sprintf("ReplicaSet %s is now stable", n.Name))
 	// The old stable is an "other" from now on; without a traffic router its
 	// scale-down delay is 0, so it goes now.

@@ -100,6 +100,10 @@ type Plan struct {
 	// running — unless KeepAnalyses is set (a manual pause holds everything as is).
 	Analyses     []AnalysisNeed
 	KeepAnalyses bool
+	// Accepted are the kinds of analysis whose Inconclusive run a person
+	// promoted past in this reconcile: the controller marks those runs accepted,
+	// and reports them as Successful from then on.
+	Accepted []v1alpha1.AnalysisKind
 	// WaitingForAnalysis names the analysis the rollout waits for ("step
 	// analysis", "pre-promotion analysis", …; "" when it waits for none): its
 	// time does not count against the progress deadline.

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -10,24 +11,30 @@ import (
 
 // controllerPause holds the rollout at a pause the controller sets (a pause step,
 // the blue-green promotion pause, an inconclusive analysis) and reports whether it
-// is over. The pause is recorded as a pause condition plus status.controllerPause,
-// so it survives restarts and a person can end it:
-//   - no condition yet: the pause begins now (event RolloutPaused, message);
-//   - controllerPause set but the condition cleared: someone promoted — over;
+// is over. The pause is recorded as a pause condition, and its reason in
+// status.controllerPauses, so it survives restarts and a person can end it:
+//   - no condition, and the reason not listed: the pause begins now (event
+//     RolloutPaused, message);
+//   - the reason listed but its condition cleared: someone promoted — over;
 //   - after > 0 and that long since the condition's startTime: over by itself
 //     (event RolloutResumed with endMessage, when given);
 //   - otherwise it goes on (with a requeue for its end when timed).
+//
+// Each reason is judged on its own, so pauses that overlap (a pause step and an
+// Inconclusive background run) neither end nor eat one another; a promote
+// answers every pause it cleared.
 func (p *planner) controllerPause(reason v1alpha1.PauseReason, message string, after time.Duration, endMessage string) bool {
 	cond := p.pauseCondition(reason)
 	if cond == nil {
-		if p.status.ControllerPause {
-			p.status.ControllerPause = false
+		if p.promoted(reason) {
+			p.forgetPause(reason)
 			p.event(false, "RolloutResumed", "Rollout resumed")
 			return true
 		}
 		p.status.PauseConditions = append(p.status.PauseConditions, v1alpha1.PauseCondition{
 			Reason: reason, StartTime: metav1.NewTime(p.in.Now),
 		})
+		p.status.ControllerPauses = append(p.status.ControllerPauses, reason)
 		p.status.ControllerPause = true
 		p.event(false, "RolloutPaused", message)
 		cond = &p.status.PauseConditions[len(p.status.PauseConditions)-1]
@@ -40,11 +47,38 @@ func (p *planner) controllerPause(reason v1alpha1.PauseReason, message string, a
 		return false
 	}
 	p.removePauseCondition(reason)
-	p.status.ControllerPause = false
+	p.forgetPause(reason)
 	if endMessage != "" {
 		p.event(false, "RolloutResumed", endMessage)
 	}
 	return true
+}
+
+// promoted reports whether a person ended the controller's pause for reason:
+// it is listed in status.controllerPauses but its condition is gone. A status
+// written before the list existed has only controllerPause; there a cleared
+// condition list means a promote of whatever was paused.
+func (p *planner) promoted(reason v1alpha1.PauseReason) bool {
+	if len(p.status.ControllerPauses) == 0 {
+		return p.status.ControllerPause && len(p.status.PauseConditions) == 0
+	}
+	return slices.Contains(p.status.ControllerPauses, reason)
+}
+
+// forgetPause drops a reason from the controller's pauses once its pause ended.
+func (p *planner) forgetPause(reason v1alpha1.PauseReason) {
+	p.status.ControllerPauses = slices.DeleteFunc(p.status.ControllerPauses, func(r v1alpha1.PauseReason) bool { return r == reason })
+	if len(p.status.ControllerPauses) == 0 {
+		p.status.ControllerPauses = nil
+	}
+	p.status.ControllerPause = len(p.status.ControllerPauses) > 0
+}
+
+// endPauses ends every pause: the update is over, aborted or started anew.
+func (p *planner) endPauses() {
+	p.status.PauseConditions = nil
+	p.status.ControllerPauses = nil
+	p.status.ControllerPause = false
 }
 
 // pauseStart is when a pause began: the exact time this process recorded when
@@ -65,6 +99,5 @@ func (p *planner) beginAbort(message string) {
 		p.status.AbortedAt = &now
 		p.event(true, "RolloutAborted", message)
 	}
-	p.status.PauseConditions = nil
-	p.status.ControllerPause = false
+	p.endPauses()
 }

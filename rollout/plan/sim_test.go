@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -32,6 +33,10 @@ type world struct {
 	stepAnalysis v1alpha1.AnalysisPhase
 	// backgroundAnalysis is what it reports for the background run.
 	backgroundAnalysis v1alpha1.AnalysisPhase
+	// rerunPrePromotion is set when the controller would replace the
+	// pre-promotion run: its pause was answered but the plan did not accept it.
+	rerunPrePromotion   bool
+	heldForInconclusive bool
 	// blueGreen selects BlueGreen instead of Canary.
 	blueGreen bool
 	// prePromotion and postPromotion are what the hook reports for blue-green analysis.
@@ -202,6 +207,18 @@ func (w *world) tick(step time.Duration) Plan {
 		for _, e := range p.Events {
 			w.events = append(w.events, e.Reason)
 		}
+		// The controller's side of analysis: an accepted run reads as
+		// Successful; an Inconclusive pre-promotion run no pause holds any
+		// longer would be replaced by a fresh run.
+		if slices.Contains(p.Accepted, v1alpha1.AnalysisKindPrePromotion) {
+			w.prePromotion = v1alpha1.AnalysisPhaseSuccessful
+		}
+		held := slices.Contains(w.ro.Status.ControllerPauses, v1alpha1.PauseReasonInconclusiveAnalysis) ||
+			slices.ContainsFunc(w.ro.Status.PauseConditions, func(c v1alpha1.PauseCondition) bool { return c.Reason == v1alpha1.PauseReasonInconclusiveAnalysis })
+		if w.prePromotion == v1alpha1.AnalysisPhaseInconclusive && w.heldForInconclusive && !held {
+			w.rerunPrePromotion = true
+		}
+		w.heldForInconclusive = held
 	}
 	if w.growingFromZero && w.available(w.current) == 0 {
 		w.now = w.now.Add(step)

@@ -39,6 +39,14 @@ type RolloutStatus struct {
 	// ControllerPause is true while the controller itself holds the rollout paused.
 	// +optional
 	ControllerPause bool `json:"controllerPause,omitempty"`
+	// ControllerPauses are the reasons of the pauses the controller set that
+	// have not ended (a sluice addition to Argo's schema). A reason listed here
+	// whose pause condition is gone was promoted by a person: the controller
+	// tells each pause's promote apart this way, so one pause ending never ends
+	// or eats another.
+	// +optional
+	// +listType=set
+	ControllerPauses []PauseReason `json:"controllerPauses,omitempty"`
 	// Abort is set by a user (or by failed analysis) to abort the update. Setting it
 	// back to false retries.
 	// +optional

@@ -1527,6 +1527,11 @@ func (in *RolloutStatus) DeepCopyInto(out *RolloutStatus) {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
+	if in.ControllerPauses != nil {
+		in, out := &in.ControllerPauses, &out.ControllerPauses
+		*out = make([]PauseReason, len(*in))
+		copy(*out, *in)
+	}
 	if in.AbortedAt != nil {
 		in, out := &in.AbortedAt, &out.AbortedAt
 		*out = (*in).DeepCopy()
