@@ -28,13 +28,16 @@ func TestInconclusiveBackgroundDuringPauseStep(t *testing.T) {
 	w.deploy("b")
 	w.backgroundAnalysis = v1alpha1.AnalysisPhaseRunning
 	w.runUntil("at the timed pause step", 20, time.Second, w.paused)
-	events := len(w.events)
+	events, started := len(w.events), w.pauseConditionStart(v1alpha1.PauseReasonCanaryPauseStep)
 	w.backgroundAnalysis = v1alpha1.AnalysisPhaseInconclusive
 	w.tick(time.Second)
 	w.tick(time.Second)
 	want := []v1alpha1.PauseReason{v1alpha1.PauseReasonCanaryPauseStep, v1alpha1.PauseReasonInconclusiveAnalysis}
 	if got := pauseReasons(w); !slices.Equal(got, want) {
 		t.Fatalf("pause reasons %v, want %v (%s)", got, want, w)
+	}
+	if got := w.pauseConditionStart(v1alpha1.PauseReasonCanaryPauseStep); !got.Equal(started) {
+		t.Fatalf("the timed pause restarted at %s (began %s)", got, started)
 	}
 	if slices.Contains(w.events[events:], "RolloutResumed") {
 		t.Fatalf("resumed when the background run ended Inconclusive: %v", w.events[events:])
@@ -43,21 +46,6 @@ func TestInconclusiveBackgroundDuringPauseStep(t *testing.T) {
 	w.promote()
 	w.backgroundAnalysis = v1alpha1.AnalysisPhaseRunning // a fresh background run
 	w.runUntil("at the last pause", 10, time.Second, func() bool { return idx(w.ro.Status.CurrentStepIndex) == 3 && w.paused() })
-}
-
-func TestTimedPauseStepNotRestartedByInconclusive(t *testing.T) {
-	c := canaryWithServices(weight(50), pauseFor(60), weight(80), pauseForever())
-	c.Analysis = &v1alpha1.RolloutAnalysisBackground{RolloutAnalysis: v1alpha1.RolloutAnalysis{Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: "t"}}}}
-	w := healthyWorld(t, 4, c)
-	w.deploy("b")
-	w.backgroundAnalysis = v1alpha1.AnalysisPhaseRunning
-	w.runUntil("at the timed pause step", 20, time.Second, w.paused)
-	started := w.pauseConditionStart(v1alpha1.PauseReasonCanaryPauseStep)
-	w.backgroundAnalysis = v1alpha1.AnalysisPhaseInconclusive
-	w.tick(time.Second)
-	if got := w.pauseConditionStart(v1alpha1.PauseReasonCanaryPauseStep); !got.Equal(started) {
-		t.Fatalf("the timed pause restarted at %s (began %s)", got, started)
-	}
 }
 
 func (w *world) pauseConditionStart(reason v1alpha1.PauseReason) time.Time {
