@@ -124,34 +124,63 @@ func analysisInput(in *plan.Input, ro *v1alpha1.Rollout, current currentRuns) {
 	in.PostPromotionAnalysis = phase(v1alpha1.AnalysisKindPostPromotion)
 }
 
+// runState is the Rollout's AnalysisRuns as one reconcile sees them.
+type runState struct {
+	all []*v1alpha1.AnalysisRun
+	// current are the runs the rollout works with, by kind; spent are runs to
+	// label spent (see findCurrentRuns and attempts.go).
+	current currentRuns
+	spent   []*v1alpha1.AnalysisRun
+	// fresh is set when this reconcile begins an attempt: no run is current
+	// and none is created yet (attempts.go).
+	fresh bool
+}
+
+// observeRuns reads the Rollout's runs from the cache and sorts them for this
+// reconcile. stale reports a run cached older than this controller's last write.
+func (c *Controller) observeRuns(ro *v1alpha1.Rollout, newHash string) (rs runState, stale bool) {
+	rs.all = c.analysisRunsOf(ro)
+	if anyStale(c.freshness, rs.all) {
+		return rs, true
+	}
+	rs.current, rs.spent = findCurrentRuns(ro, rs.all, newHash)
+	if rs.fresh = newAttempt(ro, newHash); rs.fresh {
+		rs.current, rs.spent = currentRuns{}, append(rs.spent, earlierAttempts(rs.all, newHash, rs.spent)...)
+	}
+	return rs, false
+}
+
 // reconcileAnalyses makes the runs match the plan's needs — creating missing
 // ones, terminating every other running run of the Rollout — mirrors the current
 // runs in st, and trims the run history.
-func (c *Controller) reconcileAnalyses(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, st *v1alpha1.RolloutStatus, newRS *appsv1.ReplicaSet, runs []*v1alpha1.AnalysisRun, current currentRuns, spent []*v1alpha1.AnalysisRun) error {
+func (c *Controller) reconcileAnalyses(ctx context.Context, ro *v1alpha1.Rollout, p plan.Plan, st *v1alpha1.RolloutStatus, newRS *appsv1.ReplicaSet, rs runState) error {
 	newHash := newRS.Labels[HashLabel]
-	for _, run := range spent {
+	for _, run := range rs.spent {
 		if err := c.markSpent(ctx, run); err != nil {
 			return err
 		}
 	}
 	for _, kind := range p.Accepted {
-		if run := current[kind]; run != nil {
+		if run := rs.current[kind]; run != nil {
 			if err := c.labelRun(ctx, run, AcceptedLabel); err != nil {
 				return err
 			}
 		}
 	}
+	if rs.fresh {
+		p.Analyses = nil // the attempt's runs come once its start is written
+	}
 	if !p.KeepAnalyses {
 		wanted := map[types.UID]bool{}
 		for _, need := range p.Analyses {
-			run, err := c.runFor(ctx, ro, need, newRS, runs, current, spent)
+			run, err := c.runFor(ctx, ro, need, newRS, rs)
 			if err != nil {
 				return err
 			}
-			current[need.Kind] = run
+			rs.current[need.Kind] = run
 			wanted[run.UID] = true
 		}
-		for _, run := range runs {
+		for _, run := range rs.all {
 			if !wanted[run.UID] && !run.Status.Phase.Completed() && !run.Spec.Terminate {
 				if err := c.terminateRun(ctx, run); err != nil {
 					return err
@@ -159,23 +188,23 @@ func (c *Controller) reconcileAnalyses(ctx context.Context, ro *v1alpha1.Rollout
 			}
 		}
 	}
-	c.mirrorRuns(ro, st, runs, current, newHash)
-	return c.trimRunHistory(ctx, ro, runs, current)
+	c.mirrorRuns(ro, st, rs.all, rs.current, newHash)
+	return c.trimRunHistory(ctx, ro, rs.all, rs.current)
 }
 
 // runFor returns the run for a need: the current one if it fits, else a run made
 // for the need that the rollout has not used up (one a reconcile created just
 // before its status write was lost — it may even have finished), else a new one.
-func (c *Controller) runFor(ctx context.Context, ro *v1alpha1.Rollout, need plan.AnalysisNeed, newRS *appsv1.ReplicaSet, runs []*v1alpha1.AnalysisRun, current currentRuns, spent []*v1alpha1.AnalysisRun) (*v1alpha1.AnalysisRun, error) {
-	if run := current[need.Kind]; run != nil && fits(run, need, newRS) {
+func (c *Controller) runFor(ctx context.Context, ro *v1alpha1.Rollout, need plan.AnalysisNeed, newRS *appsv1.ReplicaSet, rs runState) (*v1alpha1.AnalysisRun, error) {
+	if run := rs.current[need.Kind]; run != nil && fits(run, need, newRS) {
 		return run, nil
 	}
-	for _, run := range runs {
-		if fits(run, need, newRS) && !run.Spec.Terminate && run.Labels[SpentLabel] != "true" && !slices.Contains(spent, run) {
+	for _, run := range rs.all {
+		if fits(run, need, newRS) && !run.Spec.Terminate && run.Labels[SpentLabel] != "true" && !slices.Contains(rs.spent, run) {
 			return run, nil
 		}
 	}
-	return c.createRun(ctx, ro, need, newRS, runs)
+	return c.createRun(ctx, ro, need, newRS, rs.all)
 }
 
 // fits reports whether a run was made for the need at the current revision.

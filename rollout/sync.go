@@ -85,17 +85,11 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		return staleRetry, nil // a Service this controller switched is not in the cache yet
 	}
 	in.ExactPauseStarts = c.pauses.of(key)
-	runs := c.analysisRunsOf(ro)
-	if anyStale(c.freshness, runs) {
-		return staleRetry, nil // a run this controller marked spent is not in the cache yet
+	runs, stale := c.observeRuns(ro, newRS.Labels[HashLabel])
+	if stale {
+		return staleRetry, nil // a run this controller labelled is not in the cache yet
 	}
-	newHash := newRS.Labels[HashLabel]
-	current, spent := findCurrentRuns(ro, runs, newHash)
-	fresh := newAttempt(ro, newHash)
-	if fresh {
-		current, spent = currentRuns{}, append(spent, earlierAttempts(runs, newHash, spent)...)
-	}
-	analysisInput(&in, ro, current)
+	analysisInput(&in, ro, runs.current)
 	decide := plan.Canary
 	if ro.Spec.Strategy.BlueGreen != nil {
 		decide = plan.BlueGreen
@@ -117,10 +111,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 			return 0, err
 		}
 	}
-	if fresh {
-		p.Analyses = nil // the attempt's runs come once its start is written (attempts.go)
-	}
-	if err := c.reconcileAnalyses(ctx, ro, p, &st, newRS, runs, current, spent); err != nil {
+	if err := c.reconcileAnalyses(ctx, ro, p, &st, newRS, runs); err != nil {
 		return 0, err
 	}
 	restartIn, err := c.restartIfSteady(ctx, ro, &st, newRS, rss)
