@@ -65,7 +65,7 @@ type manager struct {
 	informers *informers
 	// routing watches the traffic routers' objects once their CRDs exist.
 	routing     *routingInformers
-	broadcaster record.EventBroadcaster
+	events      *eventLanes // decisive events apart from routine ones (events.go)
 	recorder    record.EventRecorder
 	health      *health
 	controllers []runnable
@@ -84,14 +84,14 @@ func newManager(o Options, cs *clients) (*manager, error) {
 		cs.fence = newLeaseFence(o.RenewDeadline) // fake clients in tests: the watchdog still applies
 	}
 	m := &manager{
-		opts:        o,
-		clients:     cs,
-		informers:   newInformers(o, cs),
-		routing:     newRoutingInformers(cs.dynamic, cs.sluice.Discovery(), o.Namespace),
-		broadcaster: record.NewBroadcaster(),
-		health:      newHealth(o.LeaderElect),
+		opts:      o,
+		clients:   cs,
+		informers: newInformers(o, cs),
+		routing:   newRoutingInformers(cs.dynamic, cs.sluice.Discovery(), o.Namespace),
+		events:    newEventLanes(),
+		health:    newHealth(o.LeaderElect),
 	}
-	m.recorder = m.broadcaster.NewRecorder(eventScheme(), corev1.EventSource{Component: component})
+	m.recorder = m.events.newRecorder(eventScheme(), corev1.EventSource{Component: component})
 	if err := m.addControllers(); err != nil {
 		return nil, err
 	}
@@ -192,13 +192,12 @@ func (m *manager) run(ctx context.Context) error {
 	}
 	defer shutdownServers(ctx, servers) // last: /healthz answers while draining
 
-	m.broadcaster.StartStructuredLogging(4)
 	events := m.clients.events
 	if events == nil {
 		events = m.clients.kube
 	}
-	m.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: events.CoreV1().Events("")})
-	defer m.broadcaster.Shutdown()
+	m.events.startRecording(&typedcorev1.EventSinkImpl{Interface: events.CoreV1().Events("")}, 4)
+	defer m.events.shutdown()
 
 	m.informers.start(ctx)
 	routingDone := make(chan struct{})

@@ -25,6 +25,7 @@ func (r *report) markdown() string {
 	if r.Analysis == nil {
 		r.reactionTable(&b)
 		r.writesTable(&b)
+		r.eventsTable(&b)
 	}
 	return b.String()
 }

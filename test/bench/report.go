@@ -34,6 +34,9 @@ type report struct {
 	// PeakRSSMiB is the controller's lifetime peak (VmHWM).
 	PeakRSSMiB float64         `json:"peakRSSMiB"`
 	Analysis   *analysisResult `json:"analysisRuns,omitempty"`
+	// Events are the run's Events by reason, emitted against recorded
+	// (events.go); Rollout runs only.
+	Events *eventTally `json:"events,omitempty"`
 }
 
 type machine struct {

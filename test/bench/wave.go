@@ -81,6 +81,11 @@ func runRolloutBench(ctx context.Context, e *env) (*report, error) {
 	if !e.controller.alive() {
 		return rep, fmt.Errorf("the controller exited during the run; see %s", e.controller.logPath)
 	}
+	if snap, err := e.controller.scrape(); err != nil {
+		logf("events: %v", err)
+	} else if rep.Events, err = e.tallyEvents(ctx, snap.events); err != nil {
+		logf("events: %v", err)
+	}
 
 	if e.cfg.dumpTimelines {
 		if err := dumpTimelines(filepath.Join(e.cfg.out, "timelines.json"), o.timelines(), wave); err != nil {
