@@ -138,6 +138,7 @@ func (m *manager) addControllers() error {
 		Runs:              m.informers.sluice.Sluice().V1alpha1().AnalysisRuns(),
 		Jobs:              m.informers.analysisJobs.Batch().V1().Jobs(),
 		PrometheusAddress: m.opts.PrometheusAddress,
+		Web:               m.opts.webOptions(),
 		InstanceID:        m.opts.InstanceID,
 		Recorder:          m.recorder,
 		Clock:             clock.RealClock{},
