@@ -23,8 +23,8 @@ var phaseRank = map[v1alpha1.AnalysisPhase]int{
 //	failed > failureLimit                 → Failed
 //	inconclusive > inconclusiveLimit      → Inconclusive
 //	consecutive errors > errorLimit       → Error
-//	count reached, or the run terminating → Successful, but fail closed: with no
-//	                                        Successful measurement and an Error, Error
+//	count reached, or the run terminating → Successful, but fail closed when no
+//	                                        measurement was Successful (unproven)
 //	otherwise                             → Running (Pending before the first)
 //
 // A limit of -1 disables its rule. A measurement still in progress keeps the
@@ -45,8 +45,8 @@ func metricPhase(m *metric, r *v1alpha1.MetricResult, terminating bool) (v1alpha
 		return v1alpha1.AnalysisPhaseRunning, ""
 	}
 	if terminating || (m.count != nil && r.Count >= *m.count) {
-		if r.Successful == 0 && r.Error > 0 {
-			return v1alpha1.AnalysisPhaseError, fmt.Sprintf("no successful measurement and %d errors: %s", r.Error, lastMessage(r))
+		if phase, message := unproven(r, terminating); phase != "" {
+			return phase, message
 		}
 		return v1alpha1.AnalysisPhaseSuccessful, ""
 	}
@@ -54,6 +54,36 @@ func metricPhase(m *metric, r *v1alpha1.MetricResult, terminating bool) (v1alpha
 		return v1alpha1.AnalysisPhasePending, ""
 	}
 	return v1alpha1.AnalysisPhaseRunning, ""
+}
+
+// unproven is the phase of a metric that ends with no Successful measurement
+// (fail closed, SPEC §3.3), or "" when it may end Successful. Limits only say
+// how many bad measurements a metric tolerates before it ends early; they never
+// turn a metric that never saw a good one into a pass. So, in the order of
+// SPEC §3.3's rule (an Error first): any Error → Error; else any Failed →
+// Failed; else any Inconclusive → Inconclusive.
+//
+// Nothing measured at all ends Successful only when the run was terminated:
+// termination is a request to stop (the rollout no longer needs the run, or a
+// person stopped it), its metrics "end with what they measured", and the
+// rollout does not act on the runs it terminated itself. A count that is
+// reached with nothing measured cannot happen (count is at least 1, see
+// countValue); should it, the metric is Error rather than a pass.
+func unproven(r *v1alpha1.MetricResult, terminating bool) (v1alpha1.AnalysisPhase, string) {
+	if r.Successful > 0 {
+		return "", ""
+	}
+	switch {
+	case r.Error > 0:
+		return v1alpha1.AnalysisPhaseError, fmt.Sprintf("no successful measurement and %d errors: %s", r.Error, lastMessage(r))
+	case r.Failed > 0:
+		return v1alpha1.AnalysisPhaseFailed, fmt.Sprintf("no successful measurement: %d of %d failed", r.Failed, r.Count)
+	case r.Inconclusive > 0:
+		return v1alpha1.AnalysisPhaseInconclusive, fmt.Sprintf("no successful measurement: %d of %d inconclusive", r.Inconclusive, r.Count)
+	case !terminating:
+		return v1alpha1.AnalysisPhaseError, "no measurement was taken"
+	}
+	return "", ""
 }
 
 // runVerdict is a run's phase from its metrics' phases: Running while any metric

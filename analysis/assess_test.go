@@ -56,7 +56,7 @@ func TestMetricPhase(t *testing.T) {
 		{"failureLimit 0: first failure fails", limits(5, 0, 0, 4), counts(f), false, failed},
 		{"failure beats count reached", limits(1, 0, 0, 4), counts(f), false, failed},
 		{"failures within limit at count: Successful", limits(3, 2, 0, 4), counts(f, f, s), false, successful},
-		{"failureLimit -1 disables", limits(3, -1, 0, 4), counts(f, f, f), false, successful},
+		{"failureLimit -1 disables", limits(3, -1, 0, 4), counts(f, f, s), false, successful},
 
 		{"inconclusive below limit", limits(5, 0, 2, 4), counts(i), false, running},
 		{"inconclusive at limit", limits(5, 0, 2, 4), counts(i, i), false, running},

@@ -84,23 +84,12 @@ func prepareMetric(spec v1alpha1.Metric, args map[string]string, providers map[s
 }
 
 // parseLimits reads count and the limits, which may be ints or (after arg
-// substitution) numeric strings. No count and no interval means one measurement;
-// an interval without a count measures until the run is terminated.
+// substitution) numeric strings.
 func (m *metric) parseLimits() error {
 	s := m.spec
 	var err error
-	if s.Count != nil {
-		c, cerr := intValue(s.Name, "count", s.Count)
-		if cerr != nil {
-			return cerr
-		}
-		if c > 1 && m.interval == 0 {
-			return fmt.Errorf("metric %q: count %d needs an interval", s.Name, c)
-		}
-		m.count = &c
-	} else if m.interval == 0 {
-		one := int32(1)
-		m.count = &one
+	if m.count, err = countValue(s.Name, s.Count, m.interval); err != nil {
+		return err
 	}
 	if m.failureLimit, err = limitValue(s.Name, "failureLimit", s.FailureLimit, 0); err != nil {
 		return err
@@ -110,6 +99,36 @@ func (m *metric) parseLimits() error {
 	}
 	m.consecutiveErrorLimit, err = limitValue(s.Name, "consecutiveErrorLimit", s.ConsecutiveErrorLimit, v1alpha1.DefaultConsecutiveErrorLimit)
 	return err
+}
+
+// countValue is how many measurements a metric takes; nil measures until the
+// run is terminated. No count and no interval means one measurement; an interval
+// without a count measures until terminated. A count of 0 — written so, or
+// substituted from {{args.NAME}} — is no count, as in Argo Rollouts: taken
+// literally it would end the metric Successful before it measured anything,
+// which passes an analysis that never looked (fail open).
+func countValue(metricName string, v *intstr.IntOrString, interval time.Duration) (*int32, error) {
+	var c int32
+	if v != nil {
+		n, err := intValue(metricName, "count", v)
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return nil, fmt.Errorf("metric %q: count must be 0 (no count) or more, got %d", metricName, n)
+		}
+		c = n
+	}
+	switch {
+	case c > 1 && interval == 0:
+		return nil, fmt.Errorf("metric %q: count %d needs an interval", metricName, c)
+	case c > 0:
+		return &c, nil
+	case interval == 0:
+		one := int32(1)
+		return &one, nil
+	}
+	return nil, nil
 }
 
 func limitValue(metricName, field string, v *intstr.IntOrString, def int32) (int32, error) {

@@ -159,13 +159,23 @@ func (c *Controller) assess(ctx context.Context, run *v1alpha1.AnalysisRun, prep
 			return busyRetry // a measurement is still finishing; record it first
 		}
 		phase, message, _ = runVerdict(run.Status.MetricResults)
-		if terminating && !decisive {
-			message = "run terminated"
+		if terminating {
+			message = terminatedMessage(message)
 		}
 		c.complete(run, phase, message, now)
 		return 0
 	}
 	return c.startDue(ctx, run, prepared, now)
+}
+
+// terminatedMessage is the message of a run ended by spec.terminate: "run
+// terminated", plus why it is not Successful when it is not (a metric that
+// measured nothing good, see unproven, or one over its limits).
+func terminatedMessage(verdict string) string {
+	if verdict == "" {
+		return "run terminated"
+	}
+	return "run terminated: " + verdict
 }
 
 // stopMeasurements ends every metric still running: a measurement in progress
