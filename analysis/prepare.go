@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/sluice-dev/sluice/analysis/evaluate"
+	"github.com/sluice-dev/sluice/analysis/metricmatch"
 	"github.com/sluice-dev/sluice/analysis/provider"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
@@ -208,29 +209,32 @@ func providerType(p v1alpha1.MetricProvider) string {
 	return ""
 }
 
-// isDryRun reports whether a metric is dry-run: a dryRun entry names it, or is "*".
-func isDryRun(entries []v1alpha1.DryRun, name string) bool {
-	for _, e := range entries {
-		if e.MetricName == name || e.MetricName == "*" {
-			return true
+// metricRules decides which metrics are dry-run and how many measurements each
+// keeps, from the run's dryRun and measurementRetention rules (regular
+// expressions over metric names, see package metricmatch). A rule that does
+// not compile or names no metric makes the run Error, naming the rule: a
+// dry-run rule that silently matched nothing would let a metric its author
+// meant only to watch abort the rollout, and one that matched too much would
+// stop a metric from deciding.
+func metricRules(run *v1alpha1.AnalysisRun) (map[string]bool, map[string]int32, error) {
+	names := make([]string, 0, len(run.Spec.Metrics))
+	seen := map[string]bool{}
+	for _, m := range run.Spec.Metrics {
+		if seen[m.Name] {
+			return nil, nil, fmt.Errorf("metric %q is defined twice", m.Name)
 		}
+		seen[m.Name] = true
+		names = append(names, m.Name)
 	}
-	return false
-}
-
-// retention is how many measurements to keep for a metric: the entry naming it,
-// else a "*" entry, else the default.
-func retention(entries []v1alpha1.MeasurementRetention, name string) int32 {
-	limit := v1alpha1.DefaultMeasurementRetention
-	for _, e := range entries {
-		switch {
-		case e.MetricName == name && e.Limit > 0:
-			return e.Limit
-		case e.MetricName == "*" && e.Limit > 0:
-			limit = e.Limit
-		}
+	dryRun, err := metricmatch.DryRun(run.Spec.DryRun, names)
+	if err != nil {
+		return nil, nil, err
 	}
-	return limit
+	retain, err := metricmatch.Retention(run.Spec.MeasurementRetention, names, v1alpha1.DefaultMeasurementRetention)
+	if err != nil {
+		return nil, nil, err
+	}
+	return dryRun, retain, nil
 }
 
 // prepare returns the run's metrics ready to measure, building them once per
@@ -249,18 +253,16 @@ func (c *Controller) prepare(ctx context.Context, run *v1alpha1.AnalysisRun) (*p
 		return nil, err
 	}
 	p = &preparedRun{generation: run.Generation, secrets: secrets}
-	seen := map[string]bool{}
+	dryRun, retain, err := metricRules(run)
+	if err != nil {
+		return nil, err
+	}
 	for _, spec := range run.Spec.Metrics {
-		if seen[spec.Name] {
-			return nil, fmt.Errorf("metric %q is defined twice", spec.Name)
-		}
-		seen[spec.Name] = true
 		m, err := prepareMetric(spec, args, c.providers)
 		if err != nil {
 			return nil, errors.New(redact(err.Error(), secrets))
 		}
-		m.dryRun = isDryRun(run.Spec.DryRun, spec.Name)
-		m.retain = retention(run.Spec.MeasurementRetention, spec.Name)
+		m.dryRun, m.retain = dryRun[spec.Name], retain[spec.Name]
 		p.metrics = append(p.metrics, m)
 	}
 	c.mu.Lock()

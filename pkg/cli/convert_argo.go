@@ -45,6 +45,9 @@ func (c *converter) convertArgo(where string, obj map[string]any) error {
 		}
 		warn(path)
 	}
+	if obj["kind"] != "Rollout" {
+		c.warnChangedMetricRules(prefix, obj)
+	}
 	return c.emitObject(where, obj, "")
 }
 

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/sluice-dev/sluice/analysis/evaluate"
+	"github.com/sluice-dev/sluice/analysis/metricmatch"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -26,22 +27,56 @@ func (l *linter) checkTemplateSpec(obj *lintObject, spec *v1alpha1.AnalysisTempl
 			l.errorf(obj, fmt.Sprintf("spec.args[%d]", i), "argument %q has no value: the run would end in Error (argument %s was not supplied)", arg.Name, arg.Name)
 		}
 	}
-	metrics := map[string]bool{"*": true}
+	var names []string
 	for i := range spec.Metrics {
-		metrics[spec.Metrics[i].Name] = true
+		names = append(names, spec.Metrics[i].Name)
 		l.checkMetric(obj, fmt.Sprintf("spec.metrics[%d]", i), &spec.Metrics[i], args)
 	}
-	names := slices.Sorted(maps.Keys(metrics))[1:] // without "*"
-	for i, d := range spec.DryRun {
-		if !metrics[d.MetricName] {
-			l.warnf(obj, fmt.Sprintf("spec.dryRun[%d].metricName", i), "%q names no metric (the metrics are %s; * means all)", d.MetricName, strings.Join(names, ", "))
-		}
+	for _, r := range metricRules(spec.DryRun, spec.MeasurementRetention) {
+		l.checkMetricRule(obj, "spec."+r.field, r.metricName, names, isRun)
 	}
-	for i, r := range spec.MeasurementRetention {
-		if !metrics[r.MetricName] {
-			l.warnf(obj, fmt.Sprintf("spec.measurementRetention[%d].metricName", i), "%q names no metric (the metrics are %s; * means all)", r.MetricName, strings.Join(names, ", "))
-		}
+}
+
+// metricRule is a dryRun or measurementRetention rule: its field ("dryRun[0]")
+// and its metricName.
+type metricRule struct{ field, metricName string }
+
+func metricRules(dryRun []v1alpha1.DryRun, retention []v1alpha1.MeasurementRetention) []metricRule {
+	var out []metricRule
+	for i, d := range dryRun {
+		out = append(out, metricRule{fmt.Sprintf("dryRun[%d]", i), d.MetricName})
 	}
+	for i, r := range retention {
+		out = append(out, metricRule{fmt.Sprintf("measurementRetention[%d]", i), r.MetricName})
+	}
+	return out
+}
+
+// checkMetricRule checks a dryRun or measurementRetention metricName the way
+// the analysis controller reads it (a regular expression over whole metric
+// names, see package metricmatch): one that does not compile is an error; one
+// that names none of the metrics ends a run in Error, so it is an error in a
+// run. In a template it is a warning: a Rollout may merge the template with
+// another that has the metric (checkMergedRules checks that case).
+func (l *linter) checkMetricRule(obj *lintObject, at, metricName string, metrics []string, isRun bool) {
+	p := metricmatch.Compile(metricName)
+	_, err := p.Match("", metrics)
+	switch {
+	case err == nil:
+	case p.Err() != nil:
+		l.errorf(obj, at+".metricName", "%q is not a valid regular expression: %v", metricName, p.Err())
+	case isRun:
+		l.errorf(obj, at+".metricName", "%s: the run would end in Error", noMetricMessage(metricName, metrics))
+	default:
+		l.warnf(obj, at+".metricName", "%s: a run of this template alone ends in Error", noMetricMessage(metricName, metrics))
+	}
+}
+
+// noMetricMessage says that a metricName names none of the metrics.
+func noMetricMessage(metricName string, metrics []string) string {
+	names := slices.Compact(slices.Sorted(slices.Values(metrics)))
+	return fmt.Sprintf("%q matches no metric (the metrics are %s; a metricName is a regular expression over the whole name, %q means all)",
+		metricName, strings.Join(names, ", "), metricmatch.All)
 }
 
 // checkMetric checks one metric: every {{args.NAME}} it uses is declared, its

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/sluice-dev/sluice/analysis/metricmatch"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -49,6 +50,7 @@ func (l *linter) checkAnalyses(obj *lintObject, ro *v1alpha1.Rollout, ix refInde
 		templates, complete := l.analysisTemplates(obj, ix, a)
 		l.checkAnalysisArgs(obj, a, templates, complete)
 		l.checkMergedMetrics(obj, a, templates)
+		l.checkMergedRules(obj, a, templates, complete)
 	}
 }
 
@@ -153,6 +155,45 @@ func (l *linter) checkMergedMetrics(obj *lintObject, a rolloutAnalysis, template
 				continue
 			}
 			owner[m.Name] = t.name
+		}
+	}
+}
+
+// checkMergedRules checks the dryRun and measurementRetention rules of one
+// analysis against the metrics of the run it makes: the templates' metrics
+// merged. A rule that names none of them ends the run in Error. The analysis's
+// own rules are checked here in full; a template's rules only for what the
+// merge changes (the template itself reports one that does not compile). When
+// a template is missing from the files the metrics are not all known, and only
+// expressions that do not compile are reported.
+func (l *linter) checkMergedRules(obj *lintObject, a rolloutAnalysis, templates []namedTemplate, complete bool) {
+	var names []string
+	for _, t := range templates {
+		for _, m := range t.spec.Metrics {
+			names = append(names, m.Name)
+		}
+	}
+	for _, r := range metricRules(a.analysis.DryRun, a.analysis.MeasurementRetention) {
+		p := metricmatch.Compile(r.metricName)
+		if _, err := p.Match("", names); err == nil || (p.Err() == nil && !complete) {
+			continue
+		}
+		if p.Err() != nil {
+			l.errorf(obj, a.at+"."+r.field+".metricName", "%q is not a valid regular expression: %v", r.metricName, p.Err())
+		} else {
+			l.errorf(obj, a.at+"."+r.field+".metricName", "%s: the analysis's runs would end in Error", noMetricMessage(r.metricName, names))
+		}
+	}
+	if !complete {
+		return
+	}
+	for j, t := range templates {
+		for _, r := range metricRules(t.spec.DryRun, t.spec.MeasurementRetention) {
+			p := metricmatch.Compile(r.metricName)
+			if _, err := p.Match("", names); err != nil && p.Err() == nil {
+				l.errorf(obj, fmt.Sprintf("%s.templates[%d]", a.at, j), "template %q: %s.metricName %s: the analysis's runs would end in Error",
+					t.name, r.field, noMetricMessage(r.metricName, names))
+			}
 		}
 	}
 }
