@@ -107,32 +107,20 @@ func analysisSpec(ro *v1alpha1.Rollout, need plan.AnalysisNeed) *v1alpha1.Rollou
 	return nil
 }
 
-// runSpec merges the named templates into one run spec and fills in the
-// Rollout's argument values. Secret arguments stay references: the AnalysisRun
-// controller reads them when the run starts, so no secret is ever written.
+// runSpec merges the named templates into one run spec (see mergeTemplates) and
+// fills in the Rollout's argument values, which replace the templates'. Secret
+// arguments stay references: the AnalysisRun controller reads them when the run
+// starts, so no secret is ever written.
 func (c *Controller) runSpec(ro *v1alpha1.Rollout, analysis *v1alpha1.RolloutAnalysis, newRS *appsv1.ReplicaSet) (*v1alpha1.AnalysisRunSpec, error) {
-	spec := &v1alpha1.AnalysisRunSpec{}
-	metricSeen := map[string]string{}
-	for _, ref := range analysis.Templates {
-		t, err := c.template(ro.Namespace, ref)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range t.Metrics {
-			if other, dup := metricSeen[m.Name]; dup {
-				return nil, fmt.Errorf("metric %q is defined in both template %q and %q", m.Name, other, ref.TemplateName)
-			}
-			metricSeen[m.Name] = ref.TemplateName
-			spec.Metrics = append(spec.Metrics, *m.DeepCopy())
-		}
-		for _, a := range t.Args {
-			if !hasArg(spec.Args, a.Name) {
-				spec.Args = append(spec.Args, *a.DeepCopy())
-			}
-		}
-		spec.DryRun = append(spec.DryRun, t.DryRun...)
-		spec.MeasurementRetention = append(spec.MeasurementRetention, t.MeasurementRetention...)
+	templates, err := c.templatesOf(ro.Namespace, analysis)
+	if err != nil {
+		return nil, err
 	}
+	merged, err := mergeTemplates(templates, suppliedArgs(analysis))
+	if err != nil {
+		return nil, err
+	}
+	spec := merged.DeepCopy() // merged shares the cached templates' memory
 	spec.DryRun = append(spec.DryRun, analysis.DryRun...)
 	spec.MeasurementRetention = append(spec.MeasurementRetention, analysis.MeasurementRetention...)
 	for _, a := range analysis.Args {
@@ -166,15 +154,6 @@ func (c *Controller) template(namespace string, ref v1alpha1.AnalysisTemplateRef
 		return nil, fmt.Errorf("AnalysisTemplate %q: %w", ref.TemplateName, err)
 	}
 	return &t.Spec, nil
-}
-
-func hasArg(args []v1alpha1.Argument, name string) bool {
-	for _, a := range args {
-		if a.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // setArg gives an argument a value, adding it if no template declared it.

@@ -25,7 +25,10 @@ func (c *Controller) invalidSpec(ro *v1alpha1.Rollout) string {
 	if msg := c.missingRoutingObject(ro); msg != "" {
 		return msg
 	}
-	return c.missingTemplate(ro)
+	if msg := c.missingTemplate(ro); msg != "" {
+		return msg
+	}
+	return c.unmergeableTemplates(ro)
 }
 
 // missingService names the first Service the strategy refers to that does not exist.

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+
 	"github.com/sluice-dev/sluice/analysis/metricmatch"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
@@ -115,17 +117,25 @@ func (l *linter) checkAnalysisArgs(obj *lintObject, a rolloutAnalysis, templates
 	for _, arg := range a.analysis.Args {
 		supplied[arg.Name] = true
 	}
-	declared := map[string]bool{}
-	var missing []string
+	declared, valued := map[string]bool{}, map[string]bool{}
 	for _, t := range templates {
 		for _, arg := range t.spec.Args {
 			declared[arg.Name] = true
-			if arg.Value == nil && arg.ValueFrom == nil && !supplied[arg.Name] {
+			valued[arg.Name] = valued[arg.Name] || arg.Value != nil || arg.ValueFrom != nil
+		}
+	}
+	// Merged into one run, an argument one template leaves to the caller takes
+	// the value another template gives it.
+	var missing []string
+	for _, t := range templates {
+		for _, arg := range t.spec.Args {
+			if !valued[arg.Name] && !supplied[arg.Name] {
 				missing = append(missing, fmt.Sprintf("%q (template %q)", arg.Name, t.name))
 				supplied[arg.Name] = true // one message per argument
 			}
 		}
 	}
+	l.checkMergedArgValues(obj, a, templates, supplied)
 	switch len(missing) {
 	case 0:
 	case 1:
@@ -139,6 +149,33 @@ func (l *linter) checkAnalysisArgs(obj *lintObject, a rolloutAnalysis, templates
 	for i, arg := range a.analysis.Args {
 		if !declared[arg.Name] {
 			l.warnf(obj, fmt.Sprintf("%s.args[%d].name", a.at, i), "no template of this analysis declares argument %q; it is ignored", arg.Name)
+		}
+	}
+}
+
+// checkMergedArgValues checks that templates merged into one run do not give
+// an argument different values (the Rollout would be InvalidSpec: one template
+// would measure with the other's value), unless the analysis passes it.
+func (l *linter) checkMergedArgValues(obj *lintObject, a rolloutAnalysis, templates []namedTemplate, supplied map[string]bool) {
+	type source struct {
+		template string
+		arg      v1alpha1.Argument
+	}
+	first := map[string]source{}
+	for j, t := range templates {
+		for _, arg := range t.spec.Args {
+			if (arg.Value == nil && arg.ValueFrom == nil) || supplied[arg.Name] {
+				continue
+			}
+			f, seen := first[arg.Name]
+			if !seen {
+				first[arg.Name] = source{t.name, arg}
+				continue
+			}
+			if !equality.Semantic.DeepEqual(f.arg.Value, arg.Value) || !equality.Semantic.DeepEqual(f.arg.ValueFrom, arg.ValueFrom) {
+				l.errorf(obj, fmt.Sprintf("%s.templates[%d]", a.at, j), "argument %q has different values in template %q and template %q; give it the same value in both, or pass it in args",
+					arg.Name, f.template, t.name)
+			}
 		}
 	}
 }
