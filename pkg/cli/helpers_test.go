@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,13 +31,19 @@ type fakeCluster struct {
 	t      *testing.T
 	sluice *sluicefake.Clientset
 	kube   *kubefake.Clientset
+	// lastRV is the resourceVersion of the latest Rollout write, as etcd's
+	// revision: every write gets a higher one.
+	lastRV atomic.Int64
 }
 
 // newFakeCluster puts sluice objects (Rollouts, AnalysisRuns) and Kubernetes
 // objects (ReplicaSets, pods) into fake clientsets. Rollout patches behave as the
 // API server's: a patch of the main resource cannot change status, a patch of the
-// status subresource changes only status, and a resourceVersion in the patch is a
-// precondition.
+// status subresource changes only status, a resourceVersion in the patch is a
+// precondition, and every write that changes a Rollout gives it a new
+// resourceVersion (a spec change a new generation too). The fake clientset alone
+// keeps resourceVersion as written, which hides any write conditioned on a
+// resourceVersion the command's own earlier write made stale.
 func newFakeCluster(t *testing.T, objects ...runtime.Object) *fakeCluster {
 	t.Helper()
 	var sluiceObjs, kubeObjs []runtime.Object
@@ -48,46 +56,66 @@ func newFakeCluster(t *testing.T, objects ...runtime.Object) *fakeCluster {
 		}
 	}
 	c := &fakeCluster{t: t, sluice: sluicefake.NewSimpleClientset(sluiceObjs...), kube: kubefake.NewClientset(kubeObjs...)}
+	c.lastRV.Store(1000) // above every fixture's resourceVersion
 	c.sluice.PrependReactor("patch", "rollouts", c.patchRollout)
 	return c
 }
 
 var rolloutsResource = v1alpha1.SchemeGroupVersion.WithResource("rollouts")
 
-// patchRollout applies a patch with the API server's subresource rules: the
-// tracker applies it as it would to the whole object, then the parts the
-// subresource may not change are put back.
+// patchRollout applies a patch with the API server's rules (see newFakeCluster).
 func (c *fakeCluster) patchRollout(action k8stesting.Action) (bool, runtime.Object, error) {
 	pa := action.(k8stesting.PatchAction)
+	sub := pa.GetSubresource()
+	if sub != "" && sub != "status" {
+		return true, nil, fmt.Errorf("subresource %q not expected", sub)
+	}
 	obj, err := c.sluice.Tracker().Get(rolloutsResource, pa.GetNamespace(), pa.GetName())
 	if err != nil {
 		return true, nil, err
 	}
-	old := obj.(*v1alpha1.Rollout).DeepCopy()
-	if sub := pa.GetSubresource(); sub != "" && sub != "status" {
-		return true, nil, fmt.Errorf("subresource %q not expected", sub)
-	}
-	_, patched, err := k8stesting.ObjectReaction(c.sluice.Tracker())(action)
+	old := obj.(*v1alpha1.Rollout)
+	patched, err := applyRolloutPatch(old, action)
 	if err != nil {
 		return true, nil, apierrors.NewBadRequest(err.Error())
 	}
-	ro := patched.(*v1alpha1.Rollout).DeepCopy()
-	if ro.ResourceVersion != old.ResourceVersion {
-		_ = c.sluice.Tracker().Update(rolloutsResource, old, old.Namespace)
-		return true, nil, apierrors.NewConflict(rolloutsResource.GroupResource(), old.Name, fmt.Errorf("the object has been modified"))
+	if patched.ResourceVersion != old.ResourceVersion {
+		return true, nil, apierrors.NewConflict(rolloutsResource.GroupResource(), old.Name, fmt.Errorf("the object has been modified; please apply your changes to the latest version and try again"))
 	}
-	if pa.GetSubresource() == "status" {
-		ro.ObjectMeta, ro.Spec = old.ObjectMeta, old.Spec
+	ro := old.DeepCopy()
+	if sub == "status" {
+		ro.Status = patched.Status
 	} else {
-		ro.Status = old.Status
-		if !equality.Semantic.DeepEqual(ro.Spec, old.Spec) {
-			ro.Generation++
-		}
+		ro.ObjectMeta, ro.Spec = patched.ObjectMeta, patched.Spec
 	}
-	if err := c.sluice.Tracker().Update(rolloutsResource, ro, ro.Namespace); err != nil {
+	if equality.Semantic.DeepEqual(ro, old) {
+		return true, ro, nil // the API server does not write an unchanged object
+	}
+	if !equality.Semantic.DeepEqual(ro.Spec, old.Spec) {
+		ro.Generation++
+	}
+	if err := c.store(ro); err != nil {
 		return true, nil, err
 	}
 	return true, ro, nil
+}
+
+// applyRolloutPatch is the rollout as the patch makes it, worked out on a
+// scratch tracker so that a patch the API server would refuse leaves no trace.
+func applyRolloutPatch(old *v1alpha1.Rollout, action k8stesting.Action) (*v1alpha1.Rollout, error) {
+	scratch := sluicefake.NewSimpleClientset(old.DeepCopy())
+	_, patched, err := k8stesting.ObjectReaction(scratch.Tracker())(action)
+	if err != nil {
+		return nil, err
+	}
+	return patched.(*v1alpha1.Rollout), nil
+}
+
+// store writes a rollout with a new resourceVersion, as every write to the API
+// server does.
+func (c *fakeCluster) store(ro *v1alpha1.Rollout) error {
+	ro.ResourceVersion = strconv.FormatInt(c.lastRV.Add(1), 10)
+	return c.sluice.Tracker().Update(rolloutsResource, ro, ro.Namespace)
 }
 
 // options returns command options wired to the fake clients and the fixed clock.
@@ -143,12 +171,18 @@ func (c *fakeCluster) rollout(name string) *v1alpha1.Rollout {
 	return ro
 }
 
-// updateStatus changes a rollout's status as the controller would.
+// updateStatus changes a rollout's status as the controller would. It goes to
+// the tracker directly, so a reactor may call it to play a write that lands
+// between a command's read and its write.
 func (c *fakeCluster) updateStatus(name string, change func(*v1alpha1.RolloutStatus)) {
 	c.t.Helper()
-	ro := c.rollout(name).DeepCopy()
+	obj, err := c.sluice.Tracker().Get(rolloutsResource, "default", name)
+	if err != nil {
+		c.t.Fatalf("get rollout %s: %v", name, err)
+	}
+	ro := obj.(*v1alpha1.Rollout).DeepCopy()
 	change(&ro.Status)
-	if err := c.sluice.Tracker().Update(rolloutsResource, ro, ro.Namespace); err != nil {
+	if err := c.store(ro); err != nil {
 		c.t.Fatalf("update rollout %s: %v", name, err)
 	}
 }

@@ -48,11 +48,23 @@ func (s *session) patchStatus(ctx context.Context, name string, status map[strin
 // patchStatusAt is patchStatus made conditional on the rollout still being at
 // resourceVersion, for writes computed from what was read (a step index).
 func (s *session) patchStatusAt(ctx context.Context, name, resourceVersion string, status map[string]any) (*v1alpha1.Rollout, error) {
-	patch := map[string]any{"status": status}
+	return s.mergePatch(ctx, name, withPrecondition(map[string]any{"status": status}, resourceVersion), "status")
+}
+
+// patchSpecAt is patchSpec made conditional on the rollout still being at
+// resourceVersion.
+func (s *session) patchSpecAt(ctx context.Context, name, resourceVersion string, spec map[string]any) (*v1alpha1.Rollout, error) {
+	return s.mergePatch(ctx, name, withPrecondition(map[string]any{"spec": spec}, resourceVersion), "")
+}
+
+// withPrecondition adds resourceVersion to a merge patch: the API server then
+// applies it only to that version of the object and answers 409 Conflict when
+// the object has been written since.
+func withPrecondition(patch map[string]any, resourceVersion string) map[string]any {
 	if resourceVersion != "" {
 		patch["metadata"] = map[string]any{"resourceVersion": resourceVersion}
 	}
-	return s.mergePatch(ctx, name, patch, "status")
+	return patch
 }
 
 func (s *session) mergePatch(ctx context.Context, name string, patch map[string]any, subresource string) (*v1alpha1.Rollout, error) {

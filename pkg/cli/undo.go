@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -45,7 +46,11 @@ func newUndoCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op := jsonPatchOp{Op: "replace", Path: "/spec/template", Value: templateOf(target)}
+			template, err := templateOf(target)
+			if err != nil {
+				return err
+			}
+			op := jsonPatchOp{Op: "replace", Path: "/spec/template", Value: template}
 			if _, err := s.jsonPatch(ctx, ro.Name, []jsonPatchOp{op}); err != nil {
 				return err
 			}
@@ -101,12 +106,54 @@ func undoTarget(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet, toRevision int64
 	return nil, fmt.Errorf("rollout %q has no revision before %d to go back to", ro.Name, current)
 }
 
-// templateOf is a ReplicaSet's pod template without the hash label, as a rollout
-// holds it.
-func templateOf(rs *appsv1.ReplicaSet) *corev1.PodTemplateSpec {
+// templateOf is a ReplicaSet's pod template as the Rollout held it: without the
+// hash label and without the role metadata (canaryMetadata/stableMetadata,
+// previewMetadata/activeMetadata) the controller put on it. Copied into the
+// Rollout, role metadata would become part of the user's template: the
+// controller compares templates without it, so it would no longer find the old
+// ReplicaSet running this template (a new ReplicaSet and a full canary instead
+// of a fast rollback), and pods would carry the old role's labels in any role
+// that does not set those keys itself (role: stable on canary pods).
+func templateOf(rs *appsv1.ReplicaSet) (*corev1.PodTemplateSpec, error) {
+	md, err := roleMetadataOf(rs)
+	if err != nil {
+		return nil, err
+	}
 	t := rs.Spec.Template.DeepCopy()
 	delete(t.Labels, view.HashLabel)
-	return t
+	t.Labels = withoutKeys(t.Labels, md.Labels)
+	t.Annotations = withoutKeys(t.Annotations, md.Annotations)
+	return t, nil
+}
+
+// roleMetadataOf is the role metadata the controller last put on a ReplicaSet's
+// pod template, from the record it keeps of it for its own template comparison.
+// The controller writes the record and the template in one patch, so the record
+// names exactly the keys it added. A ReplicaSet without a record never had any.
+func roleMetadataOf(rs *appsv1.ReplicaSet) (v1alpha1.PodTemplateMetadata, error) {
+	var md v1alpha1.PodTemplateMetadata
+	raw, ok := rs.Annotations[view.RoleMetadataAnnotation]
+	if !ok {
+		return md, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &md); err != nil {
+		// Without the record sluice's labels cannot be told from the user's.
+		return md, fmt.Errorf("ReplicaSet %q: cannot read its %s annotation (%v): cannot tell the role metadata sluice added from the template's own",
+			rs.Name, view.RoleMetadataAnnotation, err)
+	}
+	return md, nil
+}
+
+// withoutKeys is m without the keys of drop; nil when nothing is left, as a
+// template the user wrote without labels or annotations holds them.
+func withoutKeys(m, drop map[string]string) map[string]string {
+	for k := range drop {
+		delete(m, k)
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 func listRevisions(revisions []int64) string {

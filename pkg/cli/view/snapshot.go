@@ -15,6 +15,10 @@ const (
 	HashLabel                   = "sluice.dev/pod-template-hash"
 	RevisionAnnotation          = "sluice.dev/revision"
 	ScaleDownDeadlineAnnotation = "sluice.dev/scale-down-deadline"
+	// RoleMetadataAnnotation records, on a ReplicaSet, the role metadata
+	// (canaryMetadata, stableMetadata, previewMetadata, activeMetadata) the
+	// controller put on its pod template, as a JSON PodTemplateMetadata.
+	RoleMetadataAnnotation = "sluice.dev/role-metadata"
 )
 
 // Snapshot is everything `get rollout` shows, read at one moment.
