@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -42,19 +43,40 @@ func resolveArgs(ctx context.Context, run *v1alpha1.AnalysisRun, getSecret secre
 	return values, secrets, nil
 }
 
+// secretValue reads an argument's value from a Secret. A Secret or key that
+// does not exist is the run's own fault and ends it. Any other failure (the API
+// server restarting, a timeout, throttling, a missing RBAC grant being fixed)
+// may pass, so it is returned as transient and the sync is retried with
+// backoff: a controller restart re-reads the Secrets of every running run, and
+// an API blip at that moment must not end them all in Error and abort their
+// rollouts.
 func secretValue(ctx context.Context, namespace, arg string, ref v1alpha1.SecretKeyRef, getSecret secretGetter) (string, error) {
 	secret, err := getSecret(ctx, namespace, ref.Name)
 	if apierrors.IsNotFound(err) {
-		return "", fmt.Errorf("argument %q: Secret %q not found", arg, ref.Name)
+		return "", fmt.Errorf("argument %q: Secret %q (key %q) not found", arg, ref.Name, ref.Key)
 	}
 	if err != nil {
-		return "", fmt.Errorf("argument %q: read Secret %q: %w", arg, ref.Name, err)
+		return "", transientError{fmt.Errorf("argument %q: read Secret %q (key %q): %w", arg, ref.Name, ref.Key, err)}
 	}
 	v, ok := secret.Data[ref.Key]
 	if !ok {
 		return "", fmt.Errorf("argument %q: Secret %q has no key %q", arg, ref.Name, ref.Key)
 	}
 	return string(v), nil
+}
+
+// transientError is a failure that says nothing about the run and may pass by
+// itself; the sync that meets it is retried with the workqueue's backoff
+// instead of ending the run.
+type transientError struct{ err error }
+
+func (e transientError) Error() string { return e.err.Error() }
+func (e transientError) Unwrap() error { return e.err }
+
+// isTransient reports whether err, or an error it wraps, is transient.
+func isTransient(err error) bool {
+	var t transientError
+	return errors.As(err, &t)
 }
 
 // redactedValue replaces secret values in text shown to people.

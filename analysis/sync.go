@@ -41,6 +41,12 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	run := cached.DeepCopy()
 	now := c.clock.Now()
 	prepared, err := c.prepare(ctx, run)
+	if isTransient(err) {
+		// Retried with backoff (processNextItem rate-limits a failed sync); the
+		// event tells people why the run waits. err holds no secret value.
+		c.recorder.Event(run, corev1.EventTypeWarning, "ArgumentUnavailable", err.Error()+"; retrying")
+		return 0, err
+	}
 	if err != nil {
 		c.complete(run, v1alpha1.AnalysisPhaseError, err.Error(), now)
 		return 0, c.writeStatus(ctx, cached, run, nil)
