@@ -327,12 +327,12 @@ func EstimateAnalysis(metrics []v1alpha1.Metric) (d time.Duration, ok bool) {
 		}
 		count := 1
 		switch {
-		case m.Count != nil && m.Count.Type == intstr.Int:
+		case m.Count != nil && m.Count.Type == intstr.Int && m.Count.IntVal != 0:
 			count = int(m.Count.IntVal)
-		case m.Count != nil:
+		case m.Count != nil && m.Count.Type != intstr.Int:
 			return 0, false
 		case interval > 0:
-			return 0, false // runs until the rollout terminates it
+			return 0, false // no count (0 is none): runs until the rollout terminates it
 		}
 		d = max(d, delay+time.Duration(max(0, count-1))*interval)
 	}

@@ -76,3 +76,26 @@ func TestTimelineBlueGreen(t *testing.T) {
 		t.Fatalf("total %s (preview start + growth), rollback %s (the active side never shrinks)", tl.Total, tl.WorstRollback)
 	}
 }
+
+// TestEstimateAnalysisCountZero: count 0 is no count (as in the AnalysisRun
+// controller): once without an interval, until terminated with one.
+func TestEstimateAnalysisCountZero(t *testing.T) {
+	zero := intstr.FromInt32(0)
+	three := intstr.FromInt32(3)
+	tests := []struct {
+		name   string
+		metric v1alpha1.Metric
+		want   time.Duration
+		ok     bool
+	}{
+		{"count 0, no interval: once", v1alpha1.Metric{Count: &zero, InitialDelay: "5s"}, 5 * time.Second, true},
+		{"count 0 with an interval: until terminated", v1alpha1.Metric{Count: &zero, Interval: "10s"}, 0, false},
+		{"count 3 every 10s", v1alpha1.Metric{Count: &three, Interval: "10s"}, 20 * time.Second, true},
+	}
+	for _, tt := range tests {
+		d, ok := EstimateAnalysis([]v1alpha1.Metric{tt.metric})
+		if d != tt.want || ok != tt.ok {
+			t.Errorf("%s: %s, %v; want %s, %v", tt.name, d, ok, tt.want, tt.ok)
+		}
+	}
+}
