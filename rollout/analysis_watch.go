@@ -124,25 +124,10 @@ func templatesOfRollout(obj any) ([]string, error) {
 // path that names it.
 func referencedTemplates(ro *v1alpha1.Rollout) []templateRef {
 	var refs []templateRef
-	add := func(path string, a *v1alpha1.RolloutAnalysis) {
-		if a == nil {
-			return
+	for _, a := range analysesOf(ro) {
+		for i, t := range a.analysis.Templates {
+			refs = append(refs, templateRef{fmt.Sprintf("%s.templates[%d]", a.path, i), t})
 		}
-		for i, t := range a.Templates {
-			refs = append(refs, templateRef{fmt.Sprintf("%s.templates[%d]", path, i), t})
-		}
-	}
-	if c := ro.Spec.Strategy.Canary; c != nil {
-		if c.Analysis != nil {
-			add("spec.strategy.canary.analysis", &c.Analysis.RolloutAnalysis)
-		}
-		for i, s := range c.Steps {
-			add(fmt.Sprintf("spec.strategy.canary.steps[%d].analysis", i), s.Analysis)
-		}
-	}
-	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
-		add("spec.strategy.blueGreen.prePromotionAnalysis", bg.PrePromotionAnalysis)
-		add("spec.strategy.blueGreen.postPromotionAnalysis", bg.PostPromotionAnalysis)
 	}
 	return refs
 }

@@ -135,6 +135,9 @@ func (c *Controller) unmergeableTemplates(ro *v1alpha1.Rollout) string {
 		return ""
 	}
 	for _, a := range analysesOf(ro) {
+		if len(a.analysis.Templates) < 2 {
+			continue // one template merges with nothing (its metric names are unique by schema)
+		}
 		templates, err := c.templatesOf(ro.Namespace, a.analysis)
 		if err != nil {
 			continue // a missing template: missingTemplate reports it
