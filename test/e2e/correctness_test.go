@@ -185,8 +185,9 @@ func describeReplicaSets(rss map[string]*appsv1.ReplicaSet) string {
 	return strings.Join(out, ", ")
 }
 
-// subsetSplit are the DestinationRule and VirtualService of
-// TestIstioSubsetSplitKeepsSubsetHashes.
+// subsetSplit is a DestinationRule with stable and canary subsets and a
+// VirtualService splitting between them (TestIstioSubsetSplitKeepsSubsetHashes,
+// TestRoutedCanarySupersededKeepsTrafficOnPods).
 const subsetSplit = `
 apiVersion: networking.istio.io/v1
 kind: DestinationRule

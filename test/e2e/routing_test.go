@@ -203,27 +203,7 @@ func TestIstioAbortSendsTrafficBackAtOnce(t *testing.T) {
 func TestIstioSubsetSplitKeepsSubsetHashes(t *testing.T) {
 	t.Parallel()
 	f := &routingTest{newTest(t)}
-	f.Apply(`
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: web}
-spec:
-  host: web
-  subsets:
-  - {name: stable, labels: {app: web}}
-  - {name: canary, labels: {app: web}}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: web}
-spec:
-  hosts: [web]
-  http:
-  - route:
-    - destination: {host: web, subset: stable}
-      weight: 100
-    - destination: {host: web, subset: canary}
-`)
+	f.Apply(subsetSplit)
 	first := deployHealthy(f.Framework, routedRollout(`
         istio:
           virtualService: {name: web}
