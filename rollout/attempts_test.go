@@ -201,3 +201,47 @@ func TestPromotedInconclusivePrePromotionIsAccepted(t *testing.T) {
 		t.Fatalf("after the second promote: stable %q, active Service on %q (first %q)", st.StableRS, f.selects("web-stable"), first)
 	}
 }
+
+// TestRunCreatedBeforeALostStatusWriteIsNotDuplicated: the controller dies
+// after creating an attempt's run and before writing the status that mirrors
+// it. The next reconcile must find that run again, not create a second one
+// (SPEC §2.7 rule 5), and must not take it for an earlier attempt's.
+func TestRunCreatedBeforeALostStatusWriteIsNotDuplicated(t *testing.T) {
+	// The analysis is the first step, so the reconcile that starts the attempt
+	// already needs its run.
+	ro, template := analysisRollout("web:1")
+	ro.Spec.Strategy.Canary.Steps = ro.Spec.Strategy.Canary.Steps[1:]
+	f := newFixture(t, ro, template, service("web-stable"), service("web-canary"))
+	f.syncN(3)
+	f.setImage("web:2")
+	ctx := context.Background()
+	for i := 0; len(f.stepRuns("0")) == 0; i++ {
+		if i == 10 {
+			t.Fatal("no run for the analysis step")
+		}
+		before := f.rollout()
+		f.sync()
+		if len(f.stepRuns("0")) == 0 {
+			continue
+		}
+		// The run was created in this sync: lose its status write.
+		lost := f.rollout()
+		lost.Status = before.Status
+		if _, err := f.sluice.SluiceV1alpha1().Rollouts("ns").UpdateStatus(ctx, lost, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.syncN(3)
+	runs := f.stepRuns("0")
+	if len(runs) != 1 {
+		t.Fatalf("%d runs for step 0 after a lost status write, want 1", len(runs))
+	}
+	for name, r := range runs {
+		if r.Labels[SpentLabel] == "true" {
+			t.Fatalf("run %s taken for an earlier attempt's", name)
+		}
+		if m := f.rollout().Status.Canary.CurrentStepAnalysisRunStatus; m == nil || m.Name != name {
+			t.Fatalf("step mirror %+v, want %s", m, name)
+		}
+	}
+}
