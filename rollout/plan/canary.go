@@ -258,13 +258,25 @@ func (p *planner) holdWeight(weight int32) bool {
 	}
 	s, n := p.in.Stable, p.in.New
 	canary, stable, floorSurge := p.weightSplit(weight)
+	held := canary == 0 && p.canaryServiceLeaving(s)
+	if held {
+		canary = p.replicas[n.Name]
+	}
 	p.scaleTo(map[string]int32{n.Name: canary, s.Name: stable}, floorSurge)
 	canaryTarget := n
-	if n.Available == 0 {
+	if n.Available == 0 || canary == 0 || held {
 		canaryTarget = s
 	}
 	p.pointServicesAt(s, canaryTarget)
-	return p.sidesReached(n, canary, s, stable)
+	return !held && p.sidesReached(n, canary, s, stable)
+}
+
+// canaryServiceLeaving reports whether the canary Service has yet to settle on
+// the stable ReplicaSet s. A weight of 0 moves it there before the canary's
+// last pods go: until its EndpointSlices show the stable pods alone, it still
+// sends to the canary's (SPEC §2.7 rule 1), so they stay and the step waits.
+func (p *planner) canaryServiceLeaving(s *ReplicaSet) bool {
+	return p.in.CanaryService != nil && !p.serviceSettledOn(p.in.CanaryService, s)
 }
 
 // weightSplit turns a weight into canary and stable replica counts. While a stable

@@ -140,7 +140,7 @@ func (p *planner) completesWithTraffic(weight int32, s, n *ReplicaSet, canary, s
 // weight does; minPodsPerReplicaSet raises any non-zero share.
 func (p *planner) routedCanarySize(weight int32) int32 {
 	total := p.replicaCount()
-	size := routedCanaryReplicas(total, weight)
+	size := p.atLeastMinPods(routedCanaryReplicas(total, weight), weight > 0)
 	if scale := p.canaryScale(); scale != nil && !scale.MatchTrafficWeight {
 		switch {
 		case scale.Replicas != nil:
@@ -148,9 +148,24 @@ func (p *planner) routedCanarySize(weight int32) int32 {
 		case scale.Weight != nil:
 			size = p.atLeastMinPods(routedCanaryReplicas(total, *scale.Weight), *scale.Weight > 0)
 		}
+	}
+	return p.keptForRoutes(size)
+}
+
+// keptForRoutes keeps one canary pod while the completed steps leave a header
+// or mirror route toward a canary that has pods: a later step sizing the canary
+// at 0 (setWeight 0, setCanaryScale replicas 0) would otherwise take the pods
+// away in the same reconcile whose router write, which may fail or lag, only
+// then removes the route (SPEC §2.7 rule 1). A canary without pods never gets
+// a route (setTraffic), so routes alone do not start one.
+func (p *planner) keptForRoutes(size int32) int32 {
+	if size > 0 || p.in.New.Replicas == 0 {
 		return size
 	}
-	return p.atLeastMinPods(size, weight > 0)
+	if headers, mirrors := p.activeRoutes(); len(headers)+len(mirrors) == 0 {
+		return size
+	}
+	return min(1, p.replicaCount())
 }
 
 // routedStableSize is the stable side's pod count while the canary has weight:

@@ -53,9 +53,14 @@ func (p *planner) scaleTo(targets map[string]int32, minSurge int32) {
 		return 0
 	}
 
+	// Availability as this plan leaves it so far: an earlier scaleTo of the same
+	// reconcile (several steps can complete in one) may have scaled down already,
+	// and its pods must not be spent from the budget a second time. The
+	// ReplicaSet controller removes unavailable pods first, so a ReplicaSet at n
+	// keeps min(n, available) available pods.
 	available := int32(0)
 	for _, rs := range p.in.all() {
-		available += rs.Available
+		available += min(rs.Available, p.replicas[rs.Name])
 	}
 	budget := max(0, available-(total-unavailable))
 

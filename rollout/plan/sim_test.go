@@ -408,10 +408,15 @@ func (w *world) String() string {
 
 func (w *world) replicas(hash string) int32 { return w.rs[hash].Replicas }
 
-// promote is what `kubectl sluice promote` writes.
+// promote is what `kubectl sluice promote` writes: a paused rollout has its
+// pause ended; one that is not paused skips its current step, if it has one
+// left (past the last step promote refuses).
 func (w *world) promote() {
 	if len(w.ro.Status.PauseConditions) > 0 {
 		w.ro.Status.PauseConditions = nil
+		return
+	}
+	if c := w.ro.Spec.Strategy.Canary; c != nil && int(idx(w.ro.Status.CurrentStepIndex)) >= len(c.Steps) {
 		return
 	}
 	i := idx(w.ro.Status.CurrentStepIndex) + 1

@@ -1,0 +1,54 @@
+package plan
+
+import (
+	"testing"
+	"time"
+
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+var getRequests = v1alpha1.RouteMatch{Method: &v1alpha1.StringMatch{Exact: "GET"}}
+
+// The defects below were found by FuzzWorld; each test is the smallest world
+// that showed one. The world checks SPEC §2.7 after every tick.
+
+// TestWeightBackToZeroMovesTheCanaryServiceFirst: setWeight 40 then setWeight
+// 0 completed in one reconcile used to scale the canary to 0 while the canary
+// Service still selected it.
+func TestWeightBackToZeroMovesTheCanaryServiceFirst(t *testing.T) {
+	for _, replicas := range []int32{1, 3} {
+		w := healthyWorld(t, replicas, canaryWithServices(weight(40), weight(0), pauseForever()))
+		w.deploy("b")
+		w.runUntil("paused at weight 0", 20, time.Second, w.paused)
+		if w.rs["b"].Replicas != 0 || w.services["canary"].SelectedHash != "a" {
+			t.Fatalf("%d replicas: at weight 0 want no canary pods and the canary Service on stable (%s)", replicas, w)
+		}
+	}
+}
+
+// TestStepsCompletingTogetherSpendTheAvailabilityBudgetOnce: a pause step and
+// the promotion after it, planned in one reconcile, each scaled down a
+// superseded canary within maxUnavailable — twice the budget together.
+func TestStepsCompletingTogetherSpendTheAvailabilityBudgetOnce(t *testing.T) {
+	w := healthyWorld(t, 2, canaryWithServices(pauseForever()))
+	w.deploy("b")
+	w.runUntil("paused on b", 5, time.Second, w.paused)
+	w.promote()
+	w.runUntil("b promoting with 2 pods", 5, time.Second, func() bool { return w.rs["b"].Available == 2 })
+	w.deploy("c")
+	w.runUntil("paused on c", 5, time.Second, w.paused)
+	w.promote()
+	// Each tick checks availability ≥ replicas − maxUnavailable (2 − 0).
+	w.runUntil("c stable", 30, time.Second, func() bool { return w.ro.Status.StableRS == "c" })
+}
+
+// TestRouteKeepsACanaryPodAtWeightZero: a mirror route set while the canary had
+// pods, then setWeight 0: the canary keeps a pod while the route points at it.
+func TestRouteKeepsACanaryPodAtWeightZero(t *testing.T) {
+	w := healthyWorld(t, 1, routedCanary(weight(40), mirrorRoute("mirror-1", getRequests), weight(0), pauseForever()))
+	w.deploy("b")
+	w.runUntil("paused at weight 0", 20, time.Second, w.paused)
+	if w.rs["b"].Replicas != 1 || w.traffic().Weight != 0 {
+		t.Fatalf("at weight 0 with a mirror route want 1 canary pod and weight 0 (%s)", w)
+	}
+}
