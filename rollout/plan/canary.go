@@ -72,13 +72,22 @@ func newPlanner(in Input) *planner {
 		p.replicas[rs.Name] = rs.Replicas
 	}
 	p.resetOnNewRevision()
-	if !p.status.Abort {
+	if !p.status.Abort && p.status.AbortedAt != nil {
 		// A retry (abort cleared) ends the abort: a later one starts its own
-		// abort delay and tells its own RolloutAborted event.
+		// abort delay and tells its own RolloutAborted event. It starts the
+		// update over, so a promote-full that came with it goes too.
 		p.status.AbortedAt = nil
+		p.dropPromoteFull()
 	}
 	return p
 }
+
+// dropPromoteFull forgets a promote-full asked for while the rollout is aborted
+// or together with its retry. An aborted rollout goes on only through a retry,
+// which starts over at step 0 with fresh analyses (SPEC §2.5); a promote-full
+// kept for later would make that retry skip every step and analysis of the
+// version that was just aborted.
+func (p *planner) dropPromoteFull() { p.status.PromoteFull = false }
 
 // resetOnNewRevision starts the steps over when the pod template or the steps
 // changed since the status was written: a new revision (or a retry after an abort
@@ -169,6 +178,7 @@ func (p *planner) steady() {
 
 // aborted returns to the stable ReplicaSet at full size.
 func (p *planner) aborted() {
+	p.dropPromoteFull()
 	if p.routed() {
 		p.routedAborted()
 		return
@@ -176,7 +186,11 @@ func (p *planner) aborted() {
 	s, n := p.in.Stable, p.in.New
 	p.beginAbort(fmt.Sprintf("Rollout aborted: traffic and Services back to stable ReplicaSet %s", s.Name))
 	p.setStepIndex(0)
-	p.scaleTo(map[string]int32{s.Name: p.replicaCount(), n.Name: 0}, 0)
+	canary := int32(0)
+	if p.canaryServiceLeaving(s) {
+		canary = p.replicas[n.Name] // its pods go once the canary Service has left them
+	}
+	p.scaleTo(map[string]int32{s.Name: p.replicaCount(), n.Name: canary}, 0)
 	p.pointServicesAt(s, s)
 }
 

@@ -52,3 +52,19 @@ func TestRouteKeepsACanaryPodAtWeightZero(t *testing.T) {
 		t.Fatalf("at weight 0 with a mirror route want 1 canary pod and weight 0 (%s)", w)
 	}
 }
+
+// TestAbortMovesTheCanaryServiceBeforeThePodsGo: an abort pointed the canary
+// Service back at stable and scaled the canary to 0 in the same reconcile,
+// while the Service's EndpointSlices still listed the canary pods.
+func TestAbortMovesTheCanaryServiceBeforeThePodsGo(t *testing.T) {
+	w := healthyWorld(t, 4, canaryWithServices(weight(20), pauseForever()))
+	w.endpointLag = 2
+	w.deploy("b")
+	w.runUntil("paused at 20", 10, time.Second, w.paused)
+	w.ro.Status.Abort = true
+	// Each tick checks that endpoints never send to a ReplicaSet without pods.
+	w.runUntil("canary gone after the abort", 10, time.Second, func() bool { return w.rs["b"].Replicas == 0 })
+	if w.services["canary"].SelectedHash != "a" || w.rs["a"].Available != 4 {
+		t.Fatalf("after the abort: %s", w)
+	}
+}
