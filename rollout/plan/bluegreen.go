@@ -45,6 +45,7 @@ func (p *planner) blueGreenSteady() {
 // preview back at it, and scales the new ReplicaSet down after the abort delay.
 func (p *planner) blueGreenAborted() {
 	s, n := p.in.Stable, p.in.New
+	p.dropPromoteFull()
 	p.beginAbort(fmt.Sprintf("Rollout aborted: the active Service stays on ReplicaSet %s", s.Name))
 	p.status.BlueGreen.ScaleUpPreviewCheckPoint = false
 	// The preview pods go abortScaleDownDelaySeconds after the abort (0 keeps
