@@ -35,11 +35,11 @@ func metricPhase(m *metric, r *v1alpha1.MetricResult, terminating bool) (v1alpha
 	}
 	switch {
 	case m.failureLimit >= 0 && r.Failed > m.failureLimit:
-		return v1alpha1.AnalysisPhaseFailed, fmt.Sprintf("%d of %d measurements failed (failureLimit %d)", r.Failed, r.Count, m.failureLimit)
+		return v1alpha1.AnalysisPhaseFailed, fmt.Sprintf("%d of %s failed (failureLimit %d)", r.Failed, countOf(r.Count, "measurement"), m.failureLimit)
 	case m.inconclusiveLimit >= 0 && r.Inconclusive > m.inconclusiveLimit:
-		return v1alpha1.AnalysisPhaseInconclusive, fmt.Sprintf("%d of %d measurements inconclusive (inconclusiveLimit %d)", r.Inconclusive, r.Count, m.inconclusiveLimit)
+		return v1alpha1.AnalysisPhaseInconclusive, fmt.Sprintf("%d of %s inconclusive (inconclusiveLimit %d)", r.Inconclusive, countOf(r.Count, "measurement"), m.inconclusiveLimit)
 	case m.consecutiveErrorLimit >= 0 && r.ConsecutiveError > m.consecutiveErrorLimit:
-		return v1alpha1.AnalysisPhaseError, fmt.Sprintf("%d consecutive errors (consecutiveErrorLimit %d): %s", r.ConsecutiveError, m.consecutiveErrorLimit, lastMessage(r))
+		return v1alpha1.AnalysisPhaseError, fmt.Sprintf("%s (consecutiveErrorLimit %d): %s", countOf(r.ConsecutiveError, "consecutive error"), m.consecutiveErrorLimit, lastMessage(r))
 	}
 	if inProgress(r) != nil && !terminating {
 		return v1alpha1.AnalysisPhaseRunning, ""
@@ -75,11 +75,11 @@ func unproven(r *v1alpha1.MetricResult, terminating bool) (v1alpha1.AnalysisPhas
 	}
 	switch {
 	case r.Error > 0:
-		return v1alpha1.AnalysisPhaseError, fmt.Sprintf("no successful measurement and %d errors: %s", r.Error, lastMessage(r))
+		return v1alpha1.AnalysisPhaseError, fmt.Sprintf("no successful measurement and %s: %s", countOf(r.Error, "error"), lastMessage(r))
 	case r.Failed > 0:
-		return v1alpha1.AnalysisPhaseFailed, fmt.Sprintf("no successful measurement: %d of %d failed", r.Failed, r.Count)
+		return v1alpha1.AnalysisPhaseFailed, fmt.Sprintf("no successful measurement: %d of %s failed", r.Failed, countOf(r.Count, "measurement"))
 	case r.Inconclusive > 0:
-		return v1alpha1.AnalysisPhaseInconclusive, fmt.Sprintf("no successful measurement: %d of %d inconclusive", r.Inconclusive, r.Count)
+		return v1alpha1.AnalysisPhaseInconclusive, fmt.Sprintf("no successful measurement: %d of %s inconclusive", r.Inconclusive, countOf(r.Count, "measurement"))
 	case !terminating:
 		return v1alpha1.AnalysisPhaseError, "no measurement was taken"
 	}

@@ -126,3 +126,19 @@ func itemIndex(prefix string) int {
 func count(n int, noun string) string {
 	return fmt.Sprintf("%d %s%s", n, noun, plural(n))
 }
+
+// countAs is count for a noun whose plural is not noun+"s": "1 entry", "2 entries".
+func countAs(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// atMost is "at most 1 is allowed" or "at most 8 are allowed".
+func atMost(limit int) string {
+	if limit == 1 {
+		return "at most 1 is allowed"
+	}
+	return fmt.Sprintf("at most %d are allowed", limit)
+}

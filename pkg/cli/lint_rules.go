@@ -105,9 +105,18 @@ func (l *linter) checkCanary(obj *lintObject, c *v1alpha1.CanaryStrategy) {
 		}
 	}
 	if bg := c.Analysis; bg != nil && bg.StartingStep != nil && len(c.Steps) > 0 && int(*bg.StartingStep) >= len(c.Steps) {
-		l.warnf(obj, at+".analysis.startingStep", "is %d, but there are only %d steps (0 to %d): the background analysis would never run",
-			*bg.StartingStep, len(c.Steps), len(c.Steps)-1)
+		l.warnf(obj, at+".analysis.startingStep", "is %d, but there %s: the background analysis would never run",
+			*bg.StartingStep, stepIndexes(len(c.Steps)))
 	}
+}
+
+// stepIndexes says how many steps there are and their indexes: "is only 1
+// step (0)", "are only 3 steps (0 to 2)".
+func stepIndexes(n int) string {
+	if n == 1 {
+		return "is only 1 step (0)"
+	}
+	return fmt.Sprintf("are only %d steps (0 to %d)", n, n-1)
 }
 
 // checkPodCount warns about a maxSurge or maxUnavailable string without "%":

@@ -107,7 +107,7 @@ func minLength(path string, limit int) schemaRule {
 func maxLength(path string, limit int) schemaRule {
 	return schemaRule{path, "maxLength", fmt.Sprint(limit), func(at string, v any, report reporter) {
 		if s, ok := v.(string); ok && len(s) > limit {
-			report(at, fmt.Sprintf("%q is %d characters long; at most %d are allowed", s, len(s), limit))
+			report(at, fmt.Sprintf("%q is %s long; %s", s, count(len(s), "character"), atMost(limit)))
 		}
 	}}
 }
@@ -115,7 +115,7 @@ func maxLength(path string, limit int) schemaRule {
 func minItems(path string, limit int) schemaRule {
 	return schemaRule{path, "minItems", fmt.Sprint(limit), func(at string, v any, report reporter) {
 		if list, ok := v.([]any); ok && len(list) < limit {
-			report(at, fmt.Sprintf("has %d items; at least %d required", len(list), limit))
+			report(at, fmt.Sprintf("has %s; at least %d required", count(len(list), "item"), limit))
 		}
 	}}
 }
@@ -123,7 +123,7 @@ func minItems(path string, limit int) schemaRule {
 func maxItems(path string, limit int) schemaRule {
 	return schemaRule{path, "maxItems", fmt.Sprint(limit), func(at string, v any, report reporter) {
 		if list, ok := v.([]any); ok && len(list) > limit {
-			report(at, fmt.Sprintf("has %d items; at most %d are allowed", len(list), limit))
+			report(at, fmt.Sprintf("has %s; %s", count(len(list), "item"), atMost(limit)))
 		}
 	}}
 }
@@ -131,7 +131,7 @@ func maxItems(path string, limit int) schemaRule {
 func maxProperties(path string, limit int) schemaRule {
 	return schemaRule{path, "maxProperties", fmt.Sprint(limit), func(at string, v any, report reporter) {
 		if m, ok := v.(map[string]any); ok && len(m) > limit {
-			report(at, fmt.Sprintf("has %d entries; at most %d are allowed", len(m), limit))
+			report(at, fmt.Sprintf("has %s; %s", countAs(len(m), "entry", "entries"), atMost(limit)))
 		}
 	}}
 }
