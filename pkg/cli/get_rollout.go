@@ -3,12 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	"github.com/sluice-dev/sluice/pkg/cli/view"
 )
 
@@ -20,8 +19,10 @@ func newGetRolloutCommand(o *options) *cobra.Command {
 		Short:   "Show a rollout: status, weights, images, and its ReplicaSets, pods and AnalysisRuns",
 		Long: "Get rollout shows a summary of the rollout and a tree of its revisions, their\n" +
 			"ReplicaSets (role, scale-down delay left) and pods, and its AnalysisRuns.\n\n" +
-			"With -w it redraws on every change and counts down timed pauses; it exits 0 when\n" +
-			"the rollout becomes Healthy and 1 when it becomes Degraded.",
+			"With -w it redraws on every change and counts down timed pauses. It exits once the\n" +
+			"rollout is Healthy (0) or Degraded (1) and has settled: its ReplicaSets at the size\n" +
+			"asked for, no pod terminating, and after an abort the canary's weight back at 0. It\n" +
+			"waits at most a minute for that, then exits anyway and says what is still moving.",
 		Example:           "  kubectl sluice get rollout web\n  kubectl sluice get rollout web -w",
 		Args:              exactArgs("NAME"),
 		ValidArgsFunction: completeRolloutNames(o),
@@ -43,13 +44,15 @@ func newGetRolloutCommand(o *options) *cobra.Command {
 			return o.watchRollout(cmd.Context(), s, args[0], out, style)
 		},
 	}
-	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "redraw on every change; exit 0 when Healthy, 1 when Degraded")
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "redraw on every change; exit 0 when Healthy, 1 when Degraded, once settled")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "never colour the output")
 	return cmd
 }
 
-// watchRollout redraws the rollout until it settles: nil when it becomes Healthy,
-// an error (exit 1) when it becomes Degraded. Interrupting it is not an error.
+// watchRollout redraws the rollout until it settles: Healthy (nil) or Degraded
+// (an error, exit 1), and nothing around it still moving (see stillMoving). It
+// stops waiting for the motion o.settleLimit after the phase became final.
+// Interrupting it is not an error.
 func (o *options) watchRollout(ctx context.Context, s *session, name string, out io.Writer, style view.Style) error {
 	// One direct read first: a missing rollout or a kind the user may not read is
 	// an error now, not an informer retrying forever.
@@ -71,15 +74,34 @@ func (o *options) watchRollout(ctx context.Context, s *session, name string, out
 	if tty {
 		p.tick = o.tick // keep countdowns and ages moving on screen
 	}
+	settle := &settleWatch{limit: o.settleLimit}
+	var wake *time.Timer
+	defer func() {
+		if wake != nil {
+			wake.Stop()
+		}
+	}()
 	err = redrawLoop(ctx, signal, p, func() (bool, error) {
 		snap, err := loadSnapshot(ctx, src, name, o.clock.Now())
 		if err != nil {
 			return false, err
 		}
-		if err := scr.show(view.RenderRollout(snap, style)); err != nil {
+		verdict := settle.judge(snap.Rollout, stillMoving(snap), time.Now())
+		frame := view.RenderRollout(snap, style)
+		if verdict.note != "" {
+			frame += "\n" + verdict.note + "\n"
+		}
+		if err := scr.show(frame); err != nil {
 			return false, err
 		}
-		return settledResult(snap.Rollout)
+		if verdict.wakeIn > 0 {
+			// Nothing may change while a pod is stuck: look again at the limit.
+			if wake != nil {
+				wake.Stop()
+			}
+			wake = time.AfterFunc(verdict.wakeIn, signal.poke)
+		}
+		return verdict.done, verdict.err
 	})
 	return interruptedIsOK(ctx, err)
 }
@@ -90,18 +112,4 @@ func interruptedIsOK(ctx context.Context, err error) error {
 		return nil
 	}
 	return err
-}
-
-// settledResult says whether a watch is over: done with no error when the rollout
-// is Healthy, done with an error (exit 1) when it is Degraded.
-func settledResult(ro *v1alpha1.Rollout) (bool, error) {
-	done, healthy := view.Settled(ro)
-	switch {
-	case !done:
-		return false, nil
-	case healthy:
-		return true, nil
-	}
-	_, message := view.EffectivePhase(ro)
-	return true, fmt.Errorf("rollout %q is Degraded: %s", ro.Name, message)
 }

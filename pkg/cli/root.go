@@ -25,6 +25,9 @@ type options struct {
 	minRedraw time.Duration
 	// tick is how often a watch redraws without a change, for ages and countdowns.
 	tick time.Duration
+	// settleLimit is how long `get rollout -w` waits, once the rollout is Healthy
+	// or Degraded, for its ReplicaSets, pods and weights to stop moving (0: no limit).
+	settleLimit time.Duration
 }
 
 // NewRootCommand returns the `kubectl sluice` command with all its subcommands.
@@ -37,6 +40,7 @@ func NewRootCommand() *cobra.Command {
 		isTerminal:  writerIsTerminal,
 		minRedraw:   250 * time.Millisecond,
 		tick:        time.Second,
+		settleLimit: time.Minute,
 	}
 	o.newSession = o.connect
 	return newRootCommand(o)
