@@ -188,7 +188,7 @@ func (p *planner) aborted() {
 	p.setStepIndex(0)
 	canary := int32(0)
 	if p.canaryServiceLeaving(s) {
-		canary = p.replicas[n.Name] // its pods go once the canary Service has left them
+		canary = n.Replicas // its pods go once the canary Service has left them
 	}
 	p.scaleTo(map[string]int32{s.Name: p.replicaCount(), n.Name: canary}, 0)
 	p.pointServicesAt(s, s)
@@ -222,7 +222,7 @@ func (p *planner) stepping() {
 		if !p.runStep(steps[index]) {
 			return
 		}
-		p.event(false, "RolloutStepCompleted", fmt.Sprintf("Rollout step %d/%d completed (%s)", index+1, len(steps), describeStep(steps[index])))
+		p.event(false, "RolloutStepCompleted", fmt.Sprintf("Rollout step %s completed (%s)", StepNumber(index, len(steps)), describeStep(steps[index])))
 		p.setStepIndex(index + 1)
 	}
 }
@@ -274,7 +274,7 @@ func (p *planner) holdWeight(weight int32) bool {
 	canary, stable, floorSurge := p.weightSplit(weight)
 	held := canary == 0 && p.canaryServiceLeaving(s)
 	if held {
-		canary = p.replicas[n.Name]
+		canary = n.Replicas
 	}
 	p.scaleTo(map[string]int32{n.Name: canary, s.Name: stable}, floorSurge)
 	canaryTarget := n
@@ -310,7 +310,7 @@ func (p *planner) weightSplit(weight int32) (canary, stable, floorSurge int32) {
 // pauseStep handles a pause step and reports whether it is over.
 func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 	d, _, _ := PauseDuration(pause) // 0 for an indefinite pause: wait for promote
-	return p.controllerPause(v1alpha1.PauseReasonCanaryPauseStep, "Rollout paused at "+describePause(pause), d, "")
+	return p.controllerPause(v1alpha1.PauseReasonCanaryPauseStep, "Rollout paused at "+StepName(p.canary.Steps, p.stepIndex()), d, "")
 }
 
 // promoting grows the new ReplicaSet to full size, switches the stable Service to

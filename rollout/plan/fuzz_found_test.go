@@ -68,3 +68,16 @@ func TestAbortMovesTheCanaryServiceBeforeThePodsGo(t *testing.T) {
 		t.Fatalf("after the abort: %s", w)
 	}
 }
+
+// TestRoutedWeightBackToZeroMovesTheCanaryServiceFirst: with a router,
+// setWeight 40 then setWeight 0 scaled the canary to 0 in the reconcile that
+// pointed the canary Service back at stable, while its EndpointSlices still
+// listed the canary pods.
+func TestRoutedWeightBackToZeroMovesTheCanaryServiceFirst(t *testing.T) {
+	w := healthyWorld(t, 1, routedCanary(weight(40), weight(0), pauseForever()))
+	w.deploy("b")
+	w.runUntil("paused at weight 0", 20, time.Second, w.paused)
+	if w.rs["b"].Replicas != 0 || w.services["canary"].SelectedHash != "a" || w.traffic().Weight != 0 {
+		t.Fatalf("at weight 0 want no canary pods, the canary Service and all traffic on stable (%s)", w)
+	}
+}

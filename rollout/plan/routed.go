@@ -107,10 +107,19 @@ func (p *planner) routedHoldWeight(weight int32) bool {
 	if !p.trafficSettled(weight, s.Hash) {
 		return p.completesWithTraffic(weight, s, n, canary, stable)
 	}
-	// With the traffic moved, the sides shrink to the step's own sizes.
+	// With the traffic moved, the sides shrink to the step's own sizes. A canary
+	// sized at 0 first has the canary Service moved to stable, and keeps its pods
+	// until the Service's EndpointSlices have left them.
 	canary, stable = p.routedCanarySize(weight), p.routedStableSize(weight)
+	held := false
+	if canary == 0 {
+		p.pointServicesAt(s, s)
+		if held = p.canaryServiceLeaving(s); held {
+			canary = n.Replicas
+		}
+	}
 	p.setReplicasAtOnce(map[string]int32{n.Name: canary, s.Name: stable})
-	return p.sidesReached(n, canary, s, stable)
+	return !held && p.sidesReached(n, canary, s, stable)
 }
 
 // completesWithTraffic decides a step whose weight the router does not carry yet
