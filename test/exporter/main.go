@@ -1,12 +1,18 @@
 // Command exporter is the stand-in for an application's metrics in sluice's
 // test cluster. Prometheus scrapes its /metrics; tests steer it over HTTP.
 //
-// It simulates traffic for a few versions of an application (by default
-// stable, canary and preview) without serving any: every tick it adds the
-// requests that the configured rate would have produced to
+// It simulates traffic for a few versions of an application without serving
+// any: every tick it adds the requests that the configured rate would have
+// produced to
 //
 //	sluice_test_requests_total{version,code}              counter, code 200 or 500
 //	sluice_test_request_duration_seconds{version}         histogram
+//	http_requests_total{service,code}                     the same requests, the version as service
+//
+// The default versions are stable, canary and preview (the demo's and the
+// tests'), and web-canary and web-preview: the Services whose success rate the
+// examples in manifests/examples measure through http_requests_total, a name
+// and labels such as an instrumented application exports on a real cluster.
 //
 // Endpoints:
 //
@@ -43,7 +49,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:19100", "listen address")
 	rate := flag.Float64("rate", 50, "simulated requests per second, per version")
-	versions := flag.String("versions", "stable,canary,preview", "comma-separated versions to simulate")
+	versions := flag.String("versions", "stable,canary,preview,web-canary,web-preview", "comma-separated versions to simulate")
 	latency := flag.Float64("latency-ms", 50, "default mean latency in milliseconds")
 	tick := flag.Duration("tick", 100*time.Millisecond, "simulation step")
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig for following Rollouts' traffic weights (POST /apps)")

@@ -70,6 +70,10 @@ type Simulator struct {
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// httpRequests counts the same requests under the name and labels an
+	// instrumented application usually has, so that example AnalysisTemplates
+	// written for a real cluster also work here.
+	httpRequests *prometheus.CounterVec
 }
 
 // NewSimulator registers the metrics on reg and sets every version to the
@@ -88,8 +92,12 @@ func NewSimulator(reg prometheus.Registerer, versions []string, defaults Setting
 			Help:    "Simulated request durations, by version.",
 			Buckets: []float64{.005, .01, .025, .05, .075, .1, .15, .2, .25, .3, .4, .5, .75, 1, 1.5, 2, 3, 5, 10},
 		}, []string{"version"}),
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "http_requests_total",
+			Help: "The simulated requests of sluice_test_requests_total again, the version named as the service.",
+		}, []string{"service", "code"}),
 	}
-	reg.MustRegister(s.requests, s.duration)
+	reg.MustRegister(s.requests, s.duration, s.httpRequests)
 	for _, v := range versions {
 		s.addVersion(strings.TrimSpace(v))
 	}
@@ -106,8 +114,10 @@ func (s *Simulator) addVersion(v string) {
 	s.state[v] = &versionState{Settings: s.defaults}
 	// Create every series up front, so that queries such as the 5xx rate
 	// return 0 rather than nothing before the first error.
-	s.requests.WithLabelValues(v, "200")
-	s.requests.WithLabelValues(v, "500")
+	for _, code := range []string{"200", "500"} {
+		s.requests.WithLabelValues(v, code)
+		s.httpRequests.WithLabelValues(v, code)
+	}
 	s.duration.WithLabelValues(v)
 }
 
@@ -152,6 +162,8 @@ func (s *Simulator) Step(dt time.Duration) {
 		}
 		s.requests.WithLabelValues(v, "200").Add(float64(okCount))
 		s.requests.WithLabelValues(v, "500").Add(float64(errCount))
+		s.httpRequests.WithLabelValues(v, "200").Add(float64(okCount))
+		s.httpRequests.WithLabelValues(v, "500").Add(float64(errCount))
 	}
 }
 
