@@ -1,7 +1,6 @@
 package view
 
 import (
-	"fmt"
 	"math"
 	"time"
 
@@ -28,16 +27,6 @@ func stepIndex(ro *v1alpha1.Rollout) int32 {
 		return 0
 	}
 	return *ro.Status.CurrentStepIndex
-}
-
-// Step is "i/n": completed canary steps of all steps. ok is false for a
-// rollout without canary steps.
-func Step(ro *v1alpha1.Rollout) (text string, ok bool) {
-	c := ro.Spec.Strategy.Canary
-	if c == nil || len(c.Steps) == 0 {
-		return "", false
-	}
-	return fmt.Sprintf("%d/%d", stepIndex(ro), len(c.Steps)), true
 }
 
 // fullyPromoted reports whether the current template is the stable one.
