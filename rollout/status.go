@@ -75,7 +75,7 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 	failure := replicaFailure(f.rss)
 	setCondition(st, v1alpha1.RolloutReplicaFailure, failure != "", v1alpha1.ReasonFailedCreate, failure, now)
 
-	deadlineIn = updateProgressing(ro, &prev, st, progressFacts{complete: complete, paused: paused, waitingFor: f.waitingFor, abortedBecause: f.abortedBecause}, now)
+	deadlineIn = updateProgressing(ro, &prev, st, progressFacts{invalid: f.invalid, complete: complete, paused: paused, waitingFor: f.waitingFor, abortedBecause: f.abortedBecause}, now)
 	if cond := condition(st, v1alpha1.RolloutProgressing); cond != nil && cond.Reason == v1alpha1.ReasonProgressDeadlineExceeded && ro.Spec.ProgressDeadlineAbort && !st.Abort {
 		// The next reconcile's plan records abortedAt and the RolloutAborted
 		// event, as for any abort.
@@ -101,6 +101,8 @@ func keepProgressTime(st, last *v1alpha1.RolloutStatus) {
 // progressFacts are what the Progressing condition is decided from, beyond
 // the status itself.
 type progressFacts struct {
+	// invalid is the InvalidSpec message ("" when the spec is usable).
+	invalid          string
 	complete, paused bool
 	// waitingFor names the analysis the rollout waits for ("" for none).
 	waitingFor string
@@ -111,16 +113,25 @@ type progressFacts struct {
 // updateProgressing maintains the Progressing condition and the progress
 // deadline: any change in what the rollout runs counts as progress; time spent
 // paused or waiting for an analysis does not count — the deadline starts again
-// when the pause or the analysis ends. It returns how long until the deadline
-// passes (0 when no deadline is running).
+// when the pause or the analysis ends. An InvalidSpec stops all progress, so
+// Progressing is False for it (kubectl wait and Argo CD read the conditions,
+// which must agree with the Degraded phase); an abort that came before keeps
+// its own False condition, which says why the rollout was aborted. It returns
+// how long until the deadline passes (0 when no deadline is running).
 func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, f progressFacts, now metav1.Time) time.Duration {
 	cond := condition(st, v1alpha1.RolloutProgressing)
 	progressed := prev.CurrentPodHash != st.CurrentPodHash || ptrValue(prev.CurrentStepIndex) != ptrValue(st.CurrentStepIndex) ||
 		prev.StableRS != st.StableRS || prev.UpdatedReplicas != st.UpdatedReplicas ||
 		prev.AvailableReplicas != st.AvailableReplicas || prev.Replicas != st.Replicas || prev.Abort != st.Abort
-	progressing := fmt.Sprintf("Rollout is progressing to %s", st.CurrentPodHash)
+	progressing := "Rollout is progressing"
+	if st.CurrentPodHash != "" {
+		progressing += " to " + st.CurrentPodHash
+	}
 	complete, paused, abortedBecause := f.complete, f.paused, f.abortedBecause
 	switch {
+	case f.invalid != "" && !(st.Abort && cond != nil && cond.Reason == v1alpha1.ReasonRolloutAborted):
+		setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonInvalidSpec, f.invalid, now)
+		return 0
 	case complete:
 		setProgressing(st, corev1.ConditionTrue, v1alpha1.ReasonNewRSAvailable, "Rollout is fully promoted", now)
 		return 0
