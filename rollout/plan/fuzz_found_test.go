@@ -81,3 +81,22 @@ func TestRoutedWeightBackToZeroMovesTheCanaryServiceFirst(t *testing.T) {
 		t.Fatalf("at weight 0 want no canary pods, the canary Service and all traffic on stable (%s)", w)
 	}
 }
+
+// TestDynamicStableScaleSupersededDuringPromotionKeepsTheShortfall: with
+// dynamicStableScale, a canary being promoted (40% of traffic, the stable side
+// at 5 of 7 pods) was superseded by a template without pods, and all traffic
+// went to the stable side at once, beyond what its pods can carry.
+func TestDynamicStableScaleSupersededDuringPromotionKeepsTheShortfall(t *testing.T) {
+	c := routedCanary(weight(40), pauseForever())
+	dynamicStableScale(c)
+	w := healthyWorld(t, 7, c)
+	w.deploy("b")
+	w.runUntil("paused at 40", 20, time.Second, w.paused)
+	w.promote()
+	w.tick(time.Second) // the promotion starts: b grows
+	w.deploy("c")
+	// Each tick checks the stable side never carries more than its pods can.
+	w.runUntil("paused on c at 40 with b gone", 40, time.Second, func() bool {
+		return w.paused() && w.traffic() == carried{40, "a", "c"} && w.rs["b"].Replicas == 0
+	})
+}

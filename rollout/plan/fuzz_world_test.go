@@ -93,6 +93,9 @@ func randomWorld(t *testing.T, s *script) (*world, bool) {
 	}
 	bounds := []*intstr.IntOrString{nil, ptr(intstr.FromInt32(0)), ptr(intstr.FromInt32(1)), ptr(intstr.FromString("50%"))}
 	c.MaxSurge, c.MaxUnavailable = bounds[s.next(len(bounds))], bounds[s.next(len(bounds))]
+	if _, _, found := WeightWithoutPods(c.Steps); found {
+		return nil, false // InvalidSpec (rollout/validation): the controller would not run it
+	}
 	if isZero(c.MaxSurge) && isZero(c.MaxUnavailable) {
 		return nil, false // rejected by the CRD's validation: the rollout could never move
 	}
@@ -191,6 +194,9 @@ func (w *world) happen(s *script) string {
 	default:
 		c := w.ro.Spec.Strategy.Canary
 		steps := randomSteps(s, c.TrafficRouting != nil)
+		if _, _, found := WeightWithoutPods(steps); found {
+			return "tick" // an edit the controller would reject as InvalidSpec
+		}
 		c.Steps = steps
 		return fmt.Sprintf("steps changed to %d steps", len(steps))
 	}

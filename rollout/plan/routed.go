@@ -59,20 +59,36 @@ func (p *planner) carriesTraffic(rs *ReplicaSet) bool {
 func (p *planner) setTraffic(weight int32, stable, canary *ReplicaSet, withRoutes bool) {
 	canaryHash := canary.Hash
 	if canary.Available == 0 {
-		weight, withRoutes = 0, false
+		kept := int32(0)
 		// The canary side stays on the ReplicaSet it was on while its weight goes
 		// to 0: a router moves a DestinationRule subset before the weights, so
 		// moving the subset now would send the old weight to pods that do not
 		// exist until its second write (or for good, if that write fails).
 		if _, _, was := p.accepted(); was != "" {
 			canaryHash = was
+			// With dynamicStableScale that side (a superseded canary with pods)
+			// keeps what the stable side cannot carry yet.
+			if rs := p.withHash(was); rs != nil && rs.Available > 0 {
+				kept = min(weight, p.stableShortfall(stable))
+			}
 		}
+		weight, withRoutes = kept, false
 	}
 	t := &traffic.State{CanaryWeight: weight, StableHash: stable.Hash, CanaryHash: canaryHash}
 	if withRoutes {
 		t.HeaderRoutes, t.MirrorRoutes = p.activeRoutes()
 	}
 	p.plan.Traffic = t
+}
+
+// withHash is the ReplicaSet of the input with that pod-template hash, or nil.
+func (p *planner) withHash(hash string) *ReplicaSet {
+	for _, rs := range p.in.all() {
+		if rs.Hash == hash {
+			return rs
+		}
+	}
+	return nil
 }
 
 // trafficSettled reports whether the router carries exactly weight, with the

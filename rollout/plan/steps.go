@@ -68,3 +68,31 @@ func describePause(pause *v1alpha1.RolloutPause) string {
 	}
 	return "pause (until promoted)"
 }
+
+// WeightWithoutPods finds a setWeight step above 0 that comes while a
+// setCanaryScale sizes the canary at 0 pods (replicas: 0 or weight: 0). No
+// weight may go to a canary without pods (SPEC §2.7 rule 1), so such a step
+// could never complete and the rollout would wait at it for ever. It returns
+// the indexes of the setWeight step and of the setCanaryScale in force there.
+func WeightWithoutPods(steps []v1alpha1.CanaryStep) (weightStep, scaleStep int, found bool) {
+	scaleStep = -1
+	for i, step := range steps {
+		if s := step.SetCanaryScale; s != nil {
+			scaleStep = i
+			if s.MatchTrafficWeight || s.Replicas == nil && s.Weight == nil {
+				scaleStep = -1
+			}
+		}
+		if w := step.SetWeight; w != nil && *w > 0 && scaleStep >= 0 && sizesAtZero(steps[scaleStep].SetCanaryScale) {
+			return i, scaleStep, true
+		}
+	}
+	return 0, 0, false
+}
+
+func sizesAtZero(s *v1alpha1.SetCanaryScale) bool {
+	if s.Replicas != nil {
+		return *s.Replicas == 0
+	}
+	return *s.Weight == 0
+}

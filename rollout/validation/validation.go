@@ -59,12 +59,25 @@ func Rollout(ro *v1alpha1.Rollout) []Problem {
 		add(routingServices(c))
 		out = append(out, pauseDurations(c)...)
 		out = append(out, unmanagedRoutes(c)...)
+		add(weightWithoutPods(c))
 	}
 	return out
 }
 
 // routingServices checks that a routed canary names two different Services: the
 // router splits traffic between them (SPEC §2.2).
+// weightWithoutPods rejects a setWeight above 0 that comes while setCanaryScale
+// sizes the canary at 0 pods: the step could never complete.
+func weightWithoutPods(c *v1alpha1.CanaryStrategy) *Problem {
+	w, scale, found := plan.WeightWithoutPods(c.Steps)
+	if !found {
+		return nil
+	}
+	return &Problem{fmt.Sprintf("spec.strategy.canary.steps[%d].setWeight", w),
+		fmt.Sprintf("setWeight %d would send traffic to a canary that steps[%d].setCanaryScale sizes at 0 pods, so the step could never complete; "+
+			"give the canary pods first (setCanaryScale {replicas: N}, {weight: N} or {matchTrafficWeight: true})", *c.Steps[w].SetWeight, scale)}
+}
+
 func routingServices(c *v1alpha1.CanaryStrategy) *Problem {
 	switch {
 	case c.TrafficRouting == nil:

@@ -74,6 +74,20 @@ func TestRollout(t *testing.T) {
 		{"header route without routing", func(ro *v1alpha1.Rollout) {
 			ro.Spec.Strategy.Canary.Steps = []v1alpha1.CanaryStep{{SetHeaderRoute: &v1alpha1.SetHeaderRoute{Name: "beta"}}}
 		}, []string{`spec.strategy.canary.steps[0].setHeaderRoute.name: route "beta" needs trafficRouting: setHeaderRoute steps only work with a traffic router that lists the route in managedRoutes`}},
+		{"weight toward a canary scaled to 0", func(ro *v1alpha1.Rollout) {
+			zero, twenty := int32(0), int32(20)
+			ro.Spec.Strategy.Canary.Steps = []v1alpha1.CanaryStep{
+				{SetCanaryScale: &v1alpha1.SetCanaryScale{Replicas: &zero}}, pause(intstr.FromInt32(10)), {SetWeight: &twenty},
+			}
+		}, []string{`spec.strategy.canary.steps[2].setWeight: setWeight 20 would send traffic to a canary that steps[0].setCanaryScale sizes at 0 pods, so the step could never complete; ` +
+			`give the canary pods first (setCanaryScale {replicas: N}, {weight: N} or {matchTrafficWeight: true})`}},
+		{"weight after the canary scale is back on the weight", func(ro *v1alpha1.Rollout) {
+			zero, twenty := int32(0), int32(20)
+			ro.Spec.Strategy.Canary.Steps = []v1alpha1.CanaryStep{
+				{SetCanaryScale: &v1alpha1.SetCanaryScale{Weight: &zero}}, {SetWeight: &zero},
+				{SetCanaryScale: &v1alpha1.SetCanaryScale{MatchTrafficWeight: true}}, {SetWeight: &twenty},
+			}
+		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
