@@ -69,13 +69,14 @@ func describePause(pause *v1alpha1.RolloutPause) string {
 	return "pause (until promoted)"
 }
 
-// WeightWithoutPods finds a setWeight step above 0 that comes while a
-// setCanaryScale sizes the canary at 0 pods (replicas: 0 or weight: 0). No
-// weight may go to a canary without pods (SPEC §2.7 rule 1), so such a step
-// could never complete and the rollout would wait at it for ever. It returns
-// the indexes of the setWeight step and of the setCanaryScale in force there.
+// WeightWithoutPods finds a weight above 0 in force while a setCanaryScale
+// sizes the canary at 0 pods (replicas: 0 or weight: 0), in either order: a
+// setWeight after such a scale, or such a scale after a setWeight. No weight
+// may go to a canary without pods (SPEC §2.7 rule 1), so the rollout would
+// wait at that step for ever. It returns the indexes of the setWeight step and
+// of the setCanaryScale step.
 func WeightWithoutPods(steps []v1alpha1.CanaryStep) (weightStep, scaleStep int, found bool) {
-	scaleStep = -1
+	weightStep, scaleStep = -1, -1
 	for i, step := range steps {
 		if s := step.SetCanaryScale; s != nil {
 			scaleStep = i
@@ -83,8 +84,11 @@ func WeightWithoutPods(steps []v1alpha1.CanaryStep) (weightStep, scaleStep int, 
 				scaleStep = -1
 			}
 		}
-		if w := step.SetWeight; w != nil && *w > 0 && scaleStep >= 0 && sizesAtZero(steps[scaleStep].SetCanaryScale) {
-			return i, scaleStep, true
+		if step.SetWeight != nil {
+			weightStep = i
+		}
+		if weightStep >= 0 && *steps[weightStep].SetWeight > 0 && scaleStep >= 0 && sizesAtZero(steps[scaleStep].SetCanaryScale) {
+			return weightStep, scaleStep, true
 		}
 	}
 	return 0, 0, false

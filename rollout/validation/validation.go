@@ -73,9 +73,15 @@ func weightWithoutPods(c *v1alpha1.CanaryStrategy) *Problem {
 	if !found {
 		return nil
 	}
+	weight := *c.Steps[w].SetWeight
+	if scale > w {
+		return &Problem{fmt.Sprintf("spec.strategy.canary.steps[%d].setCanaryScale", scale),
+			fmt.Sprintf("sizes the canary at 0 pods while steps[%d] sends it %d%% of traffic, so the step could never complete; "+
+				"set the weight to 0 first or keep the canary's pods", w, weight)}
+	}
 	return &Problem{fmt.Sprintf("spec.strategy.canary.steps[%d].setWeight", w),
 		fmt.Sprintf("setWeight %d would send traffic to a canary that steps[%d].setCanaryScale sizes at 0 pods, so the step could never complete; "+
-			"give the canary pods first (setCanaryScale {replicas: N}, {weight: N} or {matchTrafficWeight: true})", *c.Steps[w].SetWeight, scale)}
+			"give the canary pods first (setCanaryScale {replicas: N}, {weight: N} or {matchTrafficWeight: true})", weight, scale)}
 }
 
 func routingServices(c *v1alpha1.CanaryStrategy) *Problem {

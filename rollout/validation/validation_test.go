@@ -81,6 +81,13 @@ func TestRollout(t *testing.T) {
 			}
 		}, []string{`spec.strategy.canary.steps[2].setWeight: setWeight 20 would send traffic to a canary that steps[0].setCanaryScale sizes at 0 pods, so the step could never complete; ` +
 			`give the canary pods first (setCanaryScale {replicas: N}, {weight: N} or {matchTrafficWeight: true})`}},
+		{"canary scaled to 0 under a weight", func(ro *v1alpha1.Rollout) {
+			zero, forty := int32(0), int32(40)
+			ro.Spec.Strategy.Canary.Steps = []v1alpha1.CanaryStep{
+				{SetWeight: &forty}, {SetCanaryScale: &v1alpha1.SetCanaryScale{Replicas: &zero}}, {SetWeight: &zero},
+			}
+		}, []string{`spec.strategy.canary.steps[1].setCanaryScale: sizes the canary at 0 pods while steps[0] sends it 40% of traffic, so the step could never complete; ` +
+			`set the weight to 0 first or keep the canary's pods`}},
 		{"weight after the canary scale is back on the weight", func(ro *v1alpha1.Rollout) {
 			zero, twenty := int32(0), int32(20)
 			ro.Spec.Strategy.Canary.Steps = []v1alpha1.CanaryStep{
