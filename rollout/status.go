@@ -33,6 +33,9 @@ type statusFacts struct {
 	abortedBecause string
 	// waitingFor names the analysis the rollout waits for ("" for none).
 	waitingFor string
+	// newWanted is the size this reconcile's plan gives the new ReplicaSet:
+	// a canary step's share, not spec.replicas.
+	newWanted int32
 }
 
 // completeStatus fills the counts, conditions, phase and message of a planned
@@ -83,7 +86,12 @@ func completeStatus(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f statusFa
 		setProgressing(st, corev1.ConditionFalse, v1alpha1.ReasonRolloutAborted, "Rollout aborted: "+cond.Message, now)
 	}
 
-	st.Phase, st.Message = phase(ro, st, f.invalid, complete, delayed)
+	var newAvailable int32
+	if f.newRS != nil {
+		newAvailable = f.newRS.Status.AvailableReplicas
+	}
+	st.Phase, st.Message = phase(ro, st, phaseFacts{invalid: f.invalid, complete: complete, delayed: delayed,
+		newWanted: f.newWanted, newAvailable: newAvailable, waitingFor: f.waitingFor})
 	setCondition(st, v1alpha1.RolloutHealthy, st.Phase == v1alpha1.RolloutPhaseHealthy, v1alpha1.ReasonRolloutHealthy, "", now)
 	return deadlineIn
 }
@@ -167,10 +175,27 @@ func updateProgressing(ro *v1alpha1.Rollout, prev, st *v1alpha1.RolloutStatus, f
 	return left
 }
 
-// phase applies the rules of SPEC §2.6 in order; the first match wins.
-func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, invalid string, complete bool, delayed int32) (v1alpha1.RolloutPhase, string) {
-	if invalid != "" {
-		return v1alpha1.RolloutPhaseDegraded, "InvalidSpec: " + invalid
+// phaseFacts are what the phase is decided from, beyond the status itself.
+type phaseFacts struct {
+	// invalid is the InvalidSpec message ("" when the spec is usable).
+	invalid  string
+	complete bool
+	// delayed counts old pods kept on purpose (see delayedPods).
+	delayed int32
+	// newWanted is the size this reconcile gives the new ReplicaSet;
+	// newAvailable is how many of its pods are available.
+	newWanted, newAvailable int32
+	// waitingFor names the analysis the rollout waits for ("" for none).
+	waitingFor string
+}
+
+// phase applies the rules of SPEC §2.6 in order; the first match wins. While
+// Progressing, the message says what the rollout waits for now: the new
+// ReplicaSet is measured against the size this reconcile gives it (a canary
+// step holds fewer than spec.replicas on purpose), then against spec.replicas.
+func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, f phaseFacts) (v1alpha1.RolloutPhase, string) {
+	if f.invalid != "" {
+		return v1alpha1.RolloutPhaseDegraded, "InvalidSpec: " + f.invalid
 	}
 	if st.Abort {
 		msg := "Rollout aborted"
@@ -189,18 +214,38 @@ func phase(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, invalid string, com
 	switch {
 	case ro.Spec.RestartAt != nil && (st.RestartedAt == nil || st.RestartedAt.Before(ro.Spec.RestartAt)):
 		return v1alpha1.RolloutPhaseProgressing, "waiting for pods to restart"
-	case st.UpdatedReplicas < desired:
+	case st.UpdatedReplicas < f.newWanted:
 		return v1alpha1.RolloutPhaseProgressing, "more replicas need to be updated"
-	case st.AvailableReplicas-delayed < st.UpdatedReplicas:
+	case f.newAvailable < min(st.UpdatedReplicas, f.newWanted):
+		return v1alpha1.RolloutPhaseProgressing, "updated replicas are still becoming available"
+	case f.waitingFor != "":
+		return v1alpha1.RolloutPhaseProgressing, "waiting for " + f.waitingFor
+	case st.UpdatedReplicas < desired:
+		return v1alpha1.RolloutPhaseProgressing, holdingMessage(ro, st, f.delayed)
+	case st.AvailableReplicas-f.delayed < st.UpdatedReplicas:
 		return v1alpha1.RolloutPhaseProgressing, "updated replicas are still becoming available"
 	case st.StableRS != st.CurrentPodHash:
 		return v1alpha1.RolloutPhaseProgressing, "waiting for the Service cutover to finish"
-	case st.Replicas-delayed > st.UpdatedReplicas:
+	case st.Replicas-f.delayed > st.UpdatedReplicas:
 		return v1alpha1.RolloutPhaseProgressing, "old replicas are pending termination"
-	case !complete:
+	case !f.complete:
 		return v1alpha1.RolloutPhaseProgressing, "waiting for rollout to finish"
 	}
 	return v1alpha1.RolloutPhaseHealthy, ""
+}
+
+// holdingMessage says what a rollout waits for while the new ReplicaSet runs
+// the pods this reconcile gives it, fewer than spec.replicas on purpose: the
+// old side shrinking to its share, or else the rest of the canary step (a
+// blue-green preview: its promotion).
+func holdingMessage(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, delayed int32) string {
+	switch {
+	case st.Replicas-delayed > ptrValue(ro.Spec.Replicas):
+		return "old replicas are pending termination"
+	case ro.Spec.Strategy.Canary != nil:
+		return "waiting for the canary step to complete"
+	}
+	return "waiting for the preview to be promoted"
 }
 
 // delayedPods counts the pods of old ReplicaSets given a scale-down deadline,

@@ -121,7 +121,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if workload != nil {
 		st.WorkloadObservedGeneration = workload.Generation
 	}
-	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now, unwritten: c.counts.latest(key), scaleDownAt: p.ScaleDownAt, abortedBecause: eventMessage(p.Events, "RolloutAborted"), waitingFor: p.WaitingForAnalysis})
+	deadlineIn := completeStatus(ro, &st, statusFacts{newRS: newRS, rss: rss, now: now, unwritten: c.counts.latest(key), scaleDownAt: p.ScaleDownAt, abortedBecause: eventMessage(p.Events, "RolloutAborted"), waitingFor: p.WaitingForAnalysis,
+		newWanted: plannedReplicas(p, newRS)})
 	if err := c.scaleDownWorkload(ctx, ro, workload, &st); err != nil {
 		return 0, err
 	}
@@ -401,6 +402,15 @@ func earliest(a, b time.Duration) time.Duration {
 
 func equalPtr(a, b *int32) bool {
 	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// plannedReplicas is the spec.replicas a plan gives a ReplicaSet: its new
+// size, or the one it has when the plan leaves it alone.
+func plannedReplicas(p plan.Plan, rs *appsv1.ReplicaSet) int32 {
+	if n, ok := p.Replicas[rs.Name]; ok {
+		return n
+	}
+	return ptrValue(rs.Spec.Replicas)
 }
 
 // eventMessage is the message of the plan's event with a reason, or "".
