@@ -100,3 +100,19 @@ func TestDynamicStableScaleSupersededDuringPromotionKeepsTheShortfall(t *testing
 		return w.paused() && w.traffic() == carried{40, "a", "c"} && w.rs["b"].Replicas == 0
 	})
 }
+
+// TestDynamicStableScaleSupersededCanaryKeepsWhatTheShrinkingStableCannotCarry:
+// the reconcile that superseded a canary holding 50% also shrank the stable
+// side (2 pods to 1) for the new canary's first step, and counted the stable
+// pods it was removing when it gave the traffic back to stable.
+func TestDynamicStableScaleSupersededCanaryKeepsWhatTheShrinkingStableCannotCarry(t *testing.T) {
+	c := routedCanary(mirrorRoute("mirror-1", getRequests), weight(50), pauseForever())
+	dynamicStableScale(c)
+	w := healthyWorld(t, 2, c)
+	w.deploy("b")
+	w.runUntil("paused at 50", 20, time.Second, w.paused)
+	w.deploy("c")
+	w.runUntil("paused on c at 50 with b gone", 40, time.Second, func() bool {
+		return w.paused() && w.traffic() == carried{50, "a", "c"} && w.rs["b"].Replicas == 0
+	})
+}

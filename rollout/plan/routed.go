@@ -217,7 +217,9 @@ func (p *planner) stableShortfall(s *ReplicaSet) int32 {
 	if !p.canary.DynamicStableScale || total <= 0 {
 		return 0
 	}
-	return max(0, 100-100*s.Available/total)
+	// Pods this plan scales away carry nothing after it.
+	available := min(s.Available, p.replicas[s.Name])
+	return max(0, 100-100*available/total)
 }
 
 func (p *planner) atLeastMinPods(size int32, hasShare bool) int32 {
@@ -313,6 +315,9 @@ func (p *planner) routedAborted() {
 	s, n := p.in.Stable, p.in.New
 	p.beginAbort(fmt.Sprintf("Rollout aborted: traffic back to stable ReplicaSet %s", s.Name))
 	p.setStepIndex(0)
+	// The stable side returns to full size in this plan; the traffic it can
+	// take back now is what its available pods carry (stableShortfall).
+	p.replicas[s.Name] = p.replicaCount()
 	if applied, _ := p.applied(); p.stableShortfall(s) > 0 && applied > 0 {
 		// dynamicStableScale left the stable side small: the canary keeps the
 		// share the stable pods cannot carry yet, and gives it up as they come.
