@@ -326,10 +326,14 @@ func (p *planner) promoting() {
 	_, unavailable := surgeAndUnavailable(total, p.canary.MaxSurge, p.canary.MaxUnavailable)
 	canCarry := n.Available >= max(1, total-unavailable) || total == 0
 
-	// The stable side keeps a pod until its Service has moved (see weightSplit).
+	// The stable side keeps a pod until both Services have moved and their
+	// EndpointSlices show it (see weightSplit): the canary Service may have
+	// switched to the canary only just before.
 	stableFloor := int32(0)
-	if p.in.StableService != nil && !p.serviceSettledOn(p.in.StableService, n) {
-		stableFloor = min(1, total)
+	for _, svc := range []*Service{p.in.StableService, p.in.CanaryService} {
+		if svc != nil && !p.serviceSettledOn(svc, n) {
+			stableFloor = min(1, total)
+		}
 	}
 	p.scaleTo(map[string]int32{n.Name: total, s.Name: stableFloor}, stableFloor)
 	if !canCarry {
@@ -354,8 +358,11 @@ func (p *planner) completePromotion() {
 	p.endPauses()
 	p.event(false, "RolloutCompleted", fmt.Sprintf("ReplicaSet %s is now stable", n.Name))
 	// The old stable is an "other" from now on; without a traffic router its
-	// scale-down delay is 0, so it goes now.
-	p.replicas[s.Name] = 0
+	// scale-down delay is 0, so it goes now — unless a Service still sends to
+	// it (the canary Service's EndpointSlices may lag behind its switch).
+	if !p.stillServed(s) {
+		p.replicas[s.Name] = 0
+	}
 	p.replicas[n.Name] = p.replicaCount()
 }
 

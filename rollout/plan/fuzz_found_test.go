@@ -116,3 +116,20 @@ func TestDynamicStableScaleSupersededCanaryKeepsWhatTheShrinkingStableCannotCarr
 		return w.paused() && w.traffic() == carried{50, "a", "c"} && w.rs["b"].Replicas == 0
 	})
 }
+
+// TestPromotionKeepsTheOldStableWhileTheCanaryServiceStillSendsToIt: the
+// canary Service switched to the canary just before promotion completed, its
+// EndpointSlices lagging; the old stable ReplicaSet was scaled to 0 while
+// they still listed its pods.
+func TestPromotionKeepsTheOldStableWhileTheCanaryServiceStillSendsToIt(t *testing.T) {
+	w := healthyWorld(t, 2, canaryWithServices(pauseForever()))
+	w.deploy("b")
+	w.tick(time.Second)
+	w.promote()
+	w.tick(time.Second)
+	w.endpointLag = 3
+	w.tick(time.Second)
+	w.heal()
+	// Each tick checks that endpoints never send to a ReplicaSet without pods.
+	w.runUntil("b stable and a gone", 20, time.Second, func() bool { return w.ro.Status.StableRS == "b" && w.rs["a"].Replicas == 0 })
+}
