@@ -103,8 +103,9 @@ func actedUpon(ro *v1alpha1.Rollout, mirror *v1alpha1.RolloutAnalysisRunStatus, 
 	return run.Spec.Terminate
 }
 
-// analysisInput fills the plan input with the phases of the current runs. A step
-// run counts only for the step the rollout is at.
+// analysisInput fills the plan input with the phases of the current runs, and
+// the cause of each that ended Failed or Error. A step run counts only for the
+// step the rollout is at.
 func analysisInput(in *plan.Input, ro *v1alpha1.Rollout, current currentRuns) {
 	phase := func(kind v1alpha1.AnalysisKind) v1alpha1.AnalysisPhase {
 		run := current[kind]
@@ -113,6 +114,12 @@ func analysisInput(in *plan.Input, ro *v1alpha1.Rollout, current currentRuns) {
 			return ""
 		case run.Labels[AcceptedLabel] == "true":
 			return v1alpha1.AnalysisPhaseSuccessful // an Inconclusive result promoted past
+		}
+		if p := run.Status.Phase; p == v1alpha1.AnalysisPhaseFailed || p == v1alpha1.AnalysisPhaseError {
+			if in.AnalysisCauses == nil {
+				in.AnalysisCauses = map[v1alpha1.AnalysisKind]string{}
+			}
+			in.AnalysisCauses[kind] = runCause(run)
 		}
 		return run.Status.Phase
 	}

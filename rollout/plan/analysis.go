@@ -69,12 +69,26 @@ func (p *planner) stepAnalysisPhase(index int32) v1alpha1.AnalysisPhase {
 	return p.in.StepAnalysis
 }
 
-// abortFor records an abort because an analysis ended Failed or Error.
+// abortFor records an abort because an analysis ended Failed or Error. Its
+// message (the RolloutAborted event, the Progressing condition and so the
+// Rollout's status message) carries the run's cause when there is one.
 func (p *planner) abortFor(which string, phase v1alpha1.AnalysisPhase) {
 	p.status.Abort = true
 	now := metav1.NewTime(p.in.Now)
 	p.status.AbortedAt = &now
-	p.event(true, "RolloutAborted", fmt.Sprintf("Rollout aborted: %s analysis is %s", which, phase))
+	message := fmt.Sprintf("Rollout aborted: %s analysis is %s", which, phase)
+	if cause := p.in.AnalysisCauses[analysisKindOf[which]]; cause != "" {
+		message += ": " + cause
+	}
+	p.event(true, "RolloutAborted", message)
+}
+
+// analysisKindOf is the kind of run behind each analysis the planner names.
+var analysisKindOf = map[string]v1alpha1.AnalysisKind{
+	"step":           v1alpha1.AnalysisKindStep,
+	"background":     v1alpha1.AnalysisKindBackground,
+	"pre-promotion":  v1alpha1.AnalysisKindPrePromotion,
+	"post-promotion": v1alpha1.AnalysisKindPostPromotion,
 }
 
 // failedAnalysis names the analysis the rollout depends on now that ended

@@ -37,6 +37,10 @@ type Input struct {
 	// rollout's pre- and post-promotion AnalysisRuns, reported by the same hook
 	// ("" while there is none).
 	PrePromotionAnalysis, PostPromotionAnalysis v1alpha1.AnalysisPhase
+	// AnalysisCauses say, by kind, why a run above ended Failed or Error: the
+	// metric that decided it and what went wrong, in one bounded line. An
+	// abort for the run repeats it, so the Rollout names its cause.
+	AnalysisCauses map[v1alpha1.AnalysisKind]string
 	// Now is the time of this reconcile.
 	Now time.Time
 	// ExactPauseStarts are the sub-second start times of the pauses this process
