@@ -187,7 +187,7 @@ func (p *planner) aborted() {
 	p.beginAbort(fmt.Sprintf("Rollout aborted: traffic and Services back to stable ReplicaSet %s", s.Name))
 	p.setStepIndex(0)
 	canary := int32(0)
-	if p.canaryServiceLeaving(s) {
+	if p.servedByServices(n) {
 		canary = n.Replicas // its pods go once the canary Service has left them
 	}
 	p.scaleTo(map[string]int32{s.Name: p.replicaCount(), n.Name: canary}, 0)
@@ -272,7 +272,9 @@ func (p *planner) holdWeight(weight int32) bool {
 	}
 	s, n := p.in.Stable, p.in.New
 	canary, stable, floorSurge := p.weightSplit(weight)
-	held := canary == 0 && p.canaryServiceLeaving(s)
+	// At weight 0 the canary Service moves to stable before the canary's last
+	// pods go: until the EndpointSlices show that, they stay and the step waits.
+	held := canary == 0 && p.servedByServices(n)
 	if held {
 		canary = n.Replicas
 	}
@@ -283,14 +285,6 @@ func (p *planner) holdWeight(weight int32) bool {
 	}
 	p.pointServicesAt(s, canaryTarget)
 	return !held && p.sidesReached(n, canary, s, stable)
-}
-
-// canaryServiceLeaving reports whether the canary Service has yet to settle on
-// the stable ReplicaSet s. A weight of 0 moves it there before the canary's
-// last pods go: until its EndpointSlices show the stable pods alone, it still
-// sends to the canary's (SPEC §2.7 rule 1), so they stay and the step waits.
-func (p *planner) canaryServiceLeaving(s *ReplicaSet) bool {
-	return p.in.CanaryService != nil && !p.serviceSettledOn(p.in.CanaryService, s)
 }
 
 // weightSplit turns a weight into canary and stable replica counts. While a stable

@@ -130,7 +130,7 @@ func (p *planner) routedHoldWeight(weight int32) bool {
 	held := false
 	if canary == 0 {
 		p.pointServicesAt(s, s)
-		if held = p.canaryServiceLeaving(s); held {
+		if held = p.servedByServices(n); held {
 			canary = n.Replicas
 		}
 	}

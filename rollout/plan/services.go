@@ -42,9 +42,14 @@ func (p *planner) services() []*Service {
 // superseded canary or preview, an active Service switched back) still sends
 // to its pods until then.
 func (p *planner) stillServed(rs *ReplicaSet) bool {
-	if p.carriesTraffic(rs) {
-		return true
-	}
+	return p.carriesTraffic(rs) || p.servedByServices(rs)
+}
+
+// servedByServices reports whether a Service may still send to rs's pods: one
+// selects it, or one's EndpointSlices do not show its current selection alone
+// yet (it may just have moved off rs). A ReplicaSet being scaled to 0 keeps its
+// pods until then (SPEC §2.7 rule 1).
+func (p *planner) servedByServices(rs *ReplicaSet) bool {
 	if p.replicaCount() == 0 || rs.Pods == 0 && rs.Replicas == 0 {
 		return false
 	}
