@@ -20,21 +20,50 @@ import (
 // ClusterAnalysisTemplate or (isRun) AnalysisRun: what the analysis controller
 // would only find when the run starts.
 func (l *linter) checkTemplateSpec(obj *lintObject, spec *v1alpha1.AnalysisTemplateSpec, isRun bool) {
-	args := map[string]*string{} // declared args and their literal values
+	args := templateArgs{values: map[string]*string{}, unreadable: map[string]bool{}}
+	args.namesUnreadable = obj.lost("spec.args")
 	for i, arg := range spec.Args {
-		args[arg.Name] = arg.Value
+		at := fmt.Sprintf("spec.args[%d]", i)
+		args.values[arg.Name] = arg.Value
+		args.namesUnreadable = args.namesUnreadable || obj.lost(at+".name")
+		args.unreadable[arg.Name] = obj.partlyLost(at + ".value")
 		if isRun && arg.Value == nil && arg.ValueFrom == nil {
 			l.errorf(obj, fmt.Sprintf("spec.args[%d]", i), "argument %q has no value: the run would end in Error (argument %s was not supplied)", arg.Name, arg.Name)
 		}
 	}
 	var names []string
+	namesKnown := !obj.lost("spec.metrics")
 	for i := range spec.Metrics {
+		at := fmt.Sprintf("spec.metrics[%d]", i)
 		names = append(names, spec.Metrics[i].Name)
-		l.checkMetric(obj, fmt.Sprintf("spec.metrics[%d]", i), &spec.Metrics[i], args)
+		namesKnown = namesKnown && !obj.lost(at+".name")
+		l.checkMetric(obj, at, &spec.Metrics[i], args)
 	}
 	for _, r := range metricRules(spec.DryRun, spec.MeasurementRetention) {
-		l.checkMetricRule(obj, "spec."+r.field, r.metricName, names, isRun)
+		l.checkMetricRule(obj, "spec."+r.field, r.metricName, names, namesKnown, isRun)
 	}
+}
+
+// templateArgs are the arguments a template declares, as far as they decoded.
+type templateArgs struct {
+	// values are the literal values by name; nil when the caller passes it.
+	values map[string]*string
+	// unreadable holds the args whose value did not decode, and
+	// namesUnreadable is set when a name did not: then any {{args.NAME}} may
+	// be declared.
+	unreadable      map[string]bool
+	namesUnreadable bool
+}
+
+// readable reports whether every argument s refers to is known: a rule that
+// substitutes them would otherwise judge a value lint could not read.
+func (a templateArgs) readable(s string) bool {
+	for _, name := range argReferences(s) {
+		if _, declared := a.values[name]; a.unreadable[name] || (!declared && a.namesUnreadable) {
+			return false
+		}
+	}
+	return true
 }
 
 // metricRule is a dryRun or measurementRetention rule: its field ("dryRun[0]")
@@ -57,12 +86,13 @@ func metricRules(dryRun []v1alpha1.DryRun, retention []v1alpha1.MeasurementReten
 // names, see package metricmatch): one that does not compile is an error; one
 // that names none of the metrics ends a run in Error, so it is an error in a
 // run. In a template it is a warning: a Rollout may merge the template with
-// another that has the metric (checkMergedRules checks that case).
-func (l *linter) checkMetricRule(obj *lintObject, at, metricName string, metrics []string, isRun bool) {
+// another that has the metric (checkMergedRules checks that case). Without
+// all the metrics' names (one did not decode) only the expression is checked.
+func (l *linter) checkMetricRule(obj *lintObject, at, metricName string, metrics []string, namesKnown, isRun bool) {
 	p := metricmatch.Compile(metricName)
 	_, err := p.Match("", metrics)
 	switch {
-	case err == nil:
+	case err == nil, p.Err() == nil && !namesKnown:
 	case p.Err() != nil:
 		l.errorf(obj, at+".metricName", "%q is not a valid regular expression: %v", metricName, p.Err())
 	case isRun:
@@ -81,10 +111,10 @@ func noMetricMessage(metricName string, metrics []string) string {
 
 // checkMetric checks one metric: every {{args.NAME}} it uses is declared, its
 // conditions compile, its counts are numbers, and its provider is usable.
-func (l *linter) checkMetric(obj *lintObject, at string, m *v1alpha1.Metric, args map[string]*string) {
+func (l *linter) checkMetric(obj *lintObject, at string, m *v1alpha1.Metric, args templateArgs) {
 	walkStrings(valueAt(obj.raw, at), at, func(path, s string) {
 		for _, name := range argReferences(s) {
-			if _, ok := args[name]; !ok {
+			if _, ok := args.values[name]; !ok && !args.namesUnreadable {
 				l.errorf(obj, path, "uses {{args.%s}}, but spec.args declares no argument %q", name, name)
 			}
 		}
@@ -104,11 +134,14 @@ func (l *linter) checkMetric(obj *lintObject, at string, m *v1alpha1.Metric, arg
 // starts. An argument without a value in the template (the caller passes it) is
 // taken as 0; a condition that only fails to compile because of that guess is a
 // warning, not an error.
-func (l *linter) checkConditions(obj *lintObject, at string, m *v1alpha1.Metric, args map[string]*string) {
+func (l *linter) checkConditions(obj *lintObject, at string, m *v1alpha1.Metric, args templateArgs) {
 	for _, c := range []struct{ field, source string }{
 		{"successCondition", m.SuccessCondition}, {"failureCondition", m.FailureCondition},
 	} {
-		resolved, guessed := substituteArgs(c.source, args)
+		if !args.readable(c.source) {
+			continue
+		}
+		resolved, guessed := substituteArgs(c.source, args.values)
 		var err error
 		if c.field == "successCondition" {
 			_, err = evaluate.Compile(m.Name, resolved, "")

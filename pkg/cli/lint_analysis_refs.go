@@ -95,9 +95,11 @@ func (l *linter) wrongTemplateScope(obj *lintObject, ix refIndex, path, kind, ot
 		kind, ref.TemplateName, other, !ref.ClusterScope))
 }
 
-// templateSpec is the spec of a decoded template object, or nil.
+// templateSpec is the spec of a decoded template object, or nil. A template
+// with values that did not decode counts as not decoded: its arguments and
+// metrics are not all known.
 func templateSpec(t *lintObject) *v1alpha1.AnalysisTemplateSpec {
-	if t == nil {
+	if t == nil || len(t.undecoded) > 0 {
 		return nil
 	}
 	switch o := t.typed.(type) {

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
@@ -47,78 +49,30 @@ func unknownFieldMessage(kind, err string) (string, string) {
 	return path, msg
 }
 
-var typeErrRE = regexp.MustCompile(`cannot unmarshal (\w+)(?: \S+)? into Go (?:struct field \w+\.(\S+)|value) of type (\S+)$`)
-
-// typeErrorMessage turns "json: cannot unmarshal string into Go struct field
-// RolloutSpec.spec.replicas of type int32" into a path with list indexes and a
-// message that says what was expected.
-func typeErrorMessage(obj *lintObject, err string) (string, string) {
-	m := typeErrRE.FindStringSubmatch(err)
-	if m == nil {
-		return "", strings.TrimPrefix(err, "json: ")
-	}
-	got, path := m[1], m[2]
-	want := describeGoType(m[3])
-	if t, ok := typeAtPath(goTypes[obj.kind], path); ok && t == reflect.TypeFor[intstr.IntOrString]() {
-		want = "an integer or a string"
-	}
-	if found, value, ok := locate(obj.raw, strings.Split(path, "."), got); ok {
-		msg := fmt.Sprintf("expected %s, got %s", want, describeValue(value))
-		if _, isBool := value.(bool); isBool && want == "a string" {
-			msg += " (YAML reads unquoted y, yes, no, on and off as booleans: quote the value)"
-		}
-		return found, msg
-	}
-	return path, fmt.Sprintf("expected %s, got %s", want, "a"+article(got)+" "+got)
+// selfDecoding says what the types that decode themselves take, for those a
+// Rollout is likely to hold; the decoders' own errors are less helpful.
+var selfDecoding = map[reflect.Type]string{
+	reflect.TypeFor[intstr.IntOrString](): "an integer or a string",
+	reflect.TypeFor[resource.Quantity]():  `a quantity such as "500m" or "1Gi"`,
+	reflect.TypeFor[metav1.Time]():        `a time such as "2025-01-31T12:00:00Z"`,
 }
 
-// locate finds the first value at a dotted path without list indexes whose JSON
-// type is jsonType, trying every item of the lists on the way, and returns its
-// path with the indexes.
-func locate(v any, segs []string, jsonType string) (string, any, bool) {
-	if len(segs) == 0 {
-		return "", v, jsonTypeOf(v) == jsonType
+// message says what was expected and what was found.
+func (b *badValue) message() string {
+	got := describeValue(b.value)
+	want, known := selfDecoding[b.goType]
+	switch {
+	case known:
+	case reflect.PointerTo(b.goType).Implements(reflect.TypeFor[json.Unmarshaler]()):
+		return fmt.Sprintf("%s cannot be read: %s", got, strings.TrimPrefix(oneLine(b.err.Error()), "json: "))
+	default:
+		want = describeGoType(b.goType.String())
 	}
-	switch c := v.(type) {
-	case map[string]any:
-		next, ok := c[segs[0]]
-		if !ok {
-			return "", nil, false
-		}
-		rest, value, ok := locate(next, segs[1:], jsonType)
-		return segs[0] + dotted(rest), value, ok
-	case []any:
-		for i, item := range c {
-			if rest, value, ok := locate(item, segs, jsonType); ok {
-				return fmt.Sprintf("[%d]", i) + dotted(rest), value, true
-			}
-		}
+	msg := fmt.Sprintf("expected %s, got %s", want, got)
+	if _, isBool := b.value.(bool); isBool && want == "a string" {
+		msg += " (YAML reads unquoted y, yes, no, on and off as booleans: quote the value)"
 	}
-	return "", nil, false
-}
-
-func dotted(rest string) string {
-	if rest == "" || strings.HasPrefix(rest, "[") {
-		return rest
-	}
-	return "." + rest
-}
-
-// jsonTypeOf names a decoded value's type as encoding/json's errors do.
-func jsonTypeOf(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "object"
-	case []any:
-		return "array"
-	case string:
-		return "string"
-	case bool:
-		return "bool"
-	case json.Number, float64:
-		return "number"
-	}
-	return ""
+	return msg
 }
 
 // describeValue shows a wrong value in a message.
@@ -151,13 +105,6 @@ func describeGoType(t string) string {
 		return "true or false"
 	}
 	return "an object"
-}
-
-func article(word string) string {
-	if strings.ContainsRune("aeiou", rune(word[0])) {
-		return "n"
-	}
-	return ""
 }
 
 // typeAtPath follows a JSON path (list indexes allowed, ignored) through Go

@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	sluicescheme "github.com/sluice-dev/sluice/pkg/client/clientset/versioned/scheme"
 )
 
 // linter collects the findings of one lint run.
@@ -22,17 +19,12 @@ type linter struct {
 	// reported holds "object path" keys: one finding per field is enough, and
 	// the first (the most basic) is the one to fix first.
 	reported map[string]bool
-	decoder  runtime.Decoder
 	// objects are every object read, for the reference checks at the end.
 	objects []*lintObject
 }
 
 func newLinter(strict bool) *linter {
-	return &linter{
-		strict:   strict,
-		reported: map[string]bool{},
-		decoder:  serializer.NewCodecFactory(sluicescheme.Scheme, serializer.EnableStrict).UniversalDeserializer(),
-	}
+	return &linter{strict: strict, reported: map[string]bool{}}
 }
 
 // lintDoc is where a document is: its file and 1-based index among the file's
@@ -53,6 +45,9 @@ type lintObject struct {
 	// typed is the decoded sluice object, nil for other kinds or when it did
 	// not decode.
 	typed runtime.Object
+	// undecoded are the paths of the values typed leaves unset because they did
+	// not decode (see lint_lenient.go).
+	undecoded []string
 }
 
 // label names the object in findings: "Rollout/web", "AnalysisRun/checks-*"
@@ -81,8 +76,17 @@ func newLintObject(doc *lintDoc, prefix string, raw map[string]any) *lintObject 
 	return o
 }
 
-// report records a finding at a path of obj ("" for the object itself).
+// report records the finding of a rule that reads the typed object, unless it
+// could be about a value that did not decode rather than the value written.
 func (l *linter) report(obj *lintObject, sev severity, path, msg string) {
+	if obj.judgesLostValue(path) {
+		return
+	}
+	l.record(obj, sev, path, msg)
+}
+
+// record records a finding at a path of obj ("" for the object itself).
+func (l *linter) record(obj *lintObject, sev severity, path, msg string) {
 	full := joinPath(obj.prefix, path)
 	key := fmt.Sprintf("%p %s", obj, full)
 	if l.reported[key] || (sev == sevNote && !l.strict) {
@@ -144,6 +148,7 @@ func (l *linter) lintSluiceObject(obj *lintObject) {
 		return
 	}
 	if !l.decode(obj) {
+		l.checkSchema(obj) // it reads the object as written, not the typed one
 		return
 	}
 	l.checkMetadata(obj)
@@ -163,32 +168,6 @@ func (l *linter) lintSluiceObject(obj *lintObject) {
 			Metrics: o.Spec.Metrics, Args: o.Spec.Args, DryRun: o.Spec.DryRun, MeasurementRetention: o.Spec.MeasurementRetention,
 		}, true)
 	}
-}
-
-// decode decodes obj strictly into its Go type. Unknown fields are reported and
-// the object is still checked; a value of the wrong type stops the checks of the
-// object, since its typed form is unknown.
-func (l *linter) decode(obj *lintObject) bool {
-	raw, err := json.Marshal(obj.raw)
-	if err != nil {
-		l.errorf(obj, "", "%v", err)
-		return false
-	}
-	typed, _, err := l.decoder.Decode(raw, nil, nil)
-	if strictErr, ok := runtime.AsStrictDecodingError(err); ok {
-		for _, e := range strictErr.Errors() {
-			path, msg := unknownFieldMessage(obj.kind, e.Error())
-			l.errorf(obj, path, "%s", msg)
-		}
-		err = nil
-	}
-	if err != nil {
-		path, msg := typeErrorMessage(obj, err.Error())
-		l.errorf(obj, path, "%s", msg)
-		return false
-	}
-	obj.typed = typed
-	return true
 }
 
 // valueAt returns the value at a path with list indexes ("spec.metrics[2]") in

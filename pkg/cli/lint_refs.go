@@ -90,7 +90,10 @@ func (l *linter) checkReferences() {
 		}
 		labels, labelsKnown := l.podLabels(obj, ro, ix)
 		l.checkServices(obj, ro, ix, labels, labelsKnown)
-		l.checkRouting(obj, ro, ix)
+		// The router's objects are checked against the Service names.
+		if !obj.lost("spec.strategy.canary.stableService") && !obj.lost("spec.strategy.canary.canaryService") {
+			l.checkRouting(obj, ro, ix)
+		}
 		l.checkAnalyses(obj, ro, ix)
 	}
 }
@@ -100,8 +103,11 @@ func (l *linter) checkReferences() {
 // checked here, as the controller checks it).
 func (l *linter) podLabels(obj *lintObject, ro *v1alpha1.Rollout, ix refIndex) (map[string]string, bool) {
 	ref := ro.Spec.WorkloadRef
+	if obj.lost("spec.workloadRef") {
+		return nil, false
+	}
 	if ref == nil {
-		return ro.Spec.Template.Labels, true
+		return ro.Spec.Template.Labels, !obj.partlyLost("spec.template.metadata.labels")
 	}
 	dep := l.resolve(obj, ix, "spec.workloadRef.name", "Deployment", ref.Name, obj.namespace)
 	if dep == nil {

@@ -46,6 +46,9 @@ func (l *linter) fieldErrors(obj *lintObject, errs field.ErrorList) {
 // Rollout.
 func (l *linter) checkRollout(obj *lintObject, ro *v1alpha1.Rollout) {
 	for _, p := range specvalidation.Rollout(ro) {
+		if other, reads := validationReads(p.Field); reads && obj.partlyLost(other) {
+			continue
+		}
 		l.errorf(obj, p.Field, "%s", p.Message)
 	}
 	if valueAt(obj.raw, "spec.template") != nil && ro.Spec.WorkloadRef == nil {
@@ -57,6 +60,20 @@ func (l *linter) checkRollout(obj *lintObject, ro *v1alpha1.Rollout) {
 	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
 		l.checkPodCount(obj, "spec.strategy.blueGreen.maxUnavailable", bg.MaxUnavailable)
 	}
+}
+
+// validationReads is the other field a controller rule reads to judge a
+// field, if any: the selector is judged by the pod labels, and a route step's
+// name by the router's managedRoutes. While that field did not decode, the
+// rule saw it unset and its problem is not reported.
+func validationReads(field string) (string, bool) {
+	switch {
+	case field == "spec.selector":
+		return "spec.template.metadata.labels", true
+	case strings.HasSuffix(field, ".setHeaderRoute.name"), strings.HasSuffix(field, ".setMirrorRoute.name"):
+		return trafficRoutingPath, true
+	}
+	return "", false
 }
 
 // checkPodTemplate checks the parts of a pod template that the ReplicaSet (or
@@ -91,7 +108,7 @@ func (l *linter) checkCanary(obj *lintObject, c *v1alpha1.CanaryStrategy) {
 	const at = "spec.strategy.canary"
 	l.checkPodCount(obj, at+".maxSurge", c.MaxSurge)
 	l.checkPodCount(obj, at+".maxUnavailable", c.MaxUnavailable)
-	if c.TrafficRouting == nil {
+	if c.TrafficRouting == nil && !obj.lost(trafficRoutingPath) {
 		for _, f := range routedOnlyFields {
 			if valueAt(obj.raw, at+"."+f) != nil {
 				l.warnf(obj, at+"."+f, "has no effect without trafficRouting")

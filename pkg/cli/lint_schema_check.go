@@ -30,9 +30,10 @@ type schemaRule struct {
 // reporter records a violation at a path.
 type reporter func(path, msg string)
 
-// checkSchema applies the schema rules of the object's kind.
+// checkSchema applies the schema rules of the object's kind. They read the
+// object as written, so values that did not decode do not mislead them.
 func (l *linter) checkSchema(obj *lintObject) {
-	report := func(path, msg string) { l.errorf(obj, path, "%s", msg) }
+	report := func(path, msg string) { l.record(obj, sevError, path, msg) }
 	for _, rule := range schemaRules[obj.kind] {
 		visit(obj.raw, rule.path, "", func(at string, v any) { rule.check(at, v, report) })
 	}

@@ -72,6 +72,10 @@ func TestLintFindings(t *testing.T) {
 			`error: document 1 (Rollout/web): spec.strategy.canary.stableSerivce: unknown field "stableSerivce" (did you mean "stableService"?)`}},
 		{"bad-wrong-type.yaml", []string{
 			`error: document 1 (Rollout/web): spec.strategy.canary.steps[1].setWeight: expected an integer (int32), got the string "ten"`}},
+		{"bad-all-at-once.yaml", []string{
+			`error: document 1 (Rollout/web): spec.strategy.canary.steps[0].setWeight: expected an integer (int32), got the string "20%"`,
+			`error: document 1 (Rollout/web): spec.strategy.canary.stableSerivce: unknown field "stableSerivce" (did you mean "stableService"?)`,
+			"error: document 1 (Rollout/web): spec.selector: matchLabels app=web does not match spec.template.metadata.labels, which has app=website"}},
 		{"bad-step-actions.yaml", []string{
 			"error: document 1 (Rollout/web): spec.strategy.canary.steps[0]: setWeight and pause are set; set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute or setMirrorRoute",
 			"error: document 1 (Rollout/web): spec.strategy.canary.steps[1]: none is set (pause is null: write pause: {} for an empty value); set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute or setMirrorRoute"}},
