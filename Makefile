@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X github.com/sluice-dev/sluice/pkg/version.Version=$(VERSION)
 
 CLUSTER := $(GO) run ./hack/cluster
 
-.PHONY: all build codegen manifests verify test-unit test test-e2e e2e bench cluster-up cluster-down demo demo-down help
+.PHONY: all build codegen manifests verify test-unit test test-e2e e2e fuzz bench cluster-up cluster-down demo demo-down help
 
 all: build
 
@@ -60,6 +60,17 @@ bench: build
 	  fi; \
 	  status=0; $(GO) run ./test/bench --controller-bin=$(BIN)/sluice-controller $(BENCH_ARGS) || status=$$?; \
 	  if [ $$started = 1 ]; then $(CLUSTER) down; fi; exit $$status
+
+## fuzz: each Go fuzz target for FUZZTIME (default 1m); crashers land in the package's
+##   testdata/fuzz, which `go test` then runs as seeds. FUZZTIME=10m for a long run.
+FUZZTIME ?= 1m
+FUZZ_TARGETS := ./rollout/plan:FuzzWorld
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+	  $(GO) test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -parallel 1 || exit 1; \
+	done
 
 ## cluster-up / cluster-down: the local cluster (etcd, kube-apiserver, KWOK nodes, Prometheus)
 cluster-up:
