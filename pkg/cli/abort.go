@@ -1,6 +1,10 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-dev/sluice/pkg/actions"
+)
 
 func newAbortCommand(o *options) *cobra.Command {
 	return bulkCommand{
@@ -8,9 +12,9 @@ func newAbortCommand(o *options) *cobra.Command {
 		short: "Abort an update: traffic and Services go back to stable",
 		long: "Abort sets status.abort: the controller sends all traffic back to the stable\n" +
 			"ReplicaSet, scales the canary down and marks the rollout Degraded. Use retry to\n" +
-			"start the update again.",
+			"start the update again. A rollout without an update in progress, or already\n" +
+			"aborted, has nothing to abort (exit 1).",
 		example: "  kubectl sluice abort web",
-		done:    "aborted",
-		write:   statusWrite(map[string]any{"abort": true}),
+		decide:  actions.Abort,
 	}.build(o)
 }

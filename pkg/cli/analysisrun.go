@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
@@ -147,6 +146,8 @@ func newTerminateAnalysisRunCommand(o *options) *cobra.Command {
 		Use:     "analysisrun NAME",
 		Aliases: []string{"ar"},
 		Short:   "Stop an AnalysisRun: its running metrics end with what they measured",
+		Long: "Terminate sets spec.terminate: the run stops measuring and its running metrics end\n" +
+			"with what they measured. A run that has finished has nothing to stop (exit 1).",
 		Example: "  kubectl sluice terminate analysisrun web-7c9d8f6b5-2-3",
 		Args:    exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -154,15 +155,11 @@ func newTerminateAnalysisRunCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			patch := []byte(`{"spec":{"terminate":true}}`)
-			_, err = s.sluice.SluiceV1alpha1().AnalysisRuns(s.namespace).Patch(cmd.Context(), args[0], types.MergePatchType, patch, metav1.PatchOptions{})
-			if apierrors.IsNotFound(err) {
-				return fmt.Errorf("analysisrun %q not found in namespace %q", args[0], s.namespace)
-			}
+			done, err := s.actions().TerminateAnalysisRun(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "analysisrun %q terminated\n", args[0])
+			fmt.Fprintln(cmd.OutOrStdout(), done)
 			return nil
 		},
 	}

@@ -1,20 +1,23 @@
 package cli
 
 import (
-	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sluice-dev/sluice/pkg/actions"
 )
 
-// bulkCommand is a command that makes the same write to each Rollout it names
-// and prints one line per Rollout: abort, retry, pause, resume.
+// bulkCommand is a command that applies the same action to each Rollout it
+// names and prints one line per Rollout it changed: abort, retry, pause, resume.
+// Every name is looked up first: when one does not exist, no rollout is
+// changed. A rollout with nothing to do is reported on the error line (exit 1)
+// and the others are still acted on.
 type bulkCommand struct {
 	use, short, long, example string
-	// done is the past tense printed after each write ("aborted").
-	done string
-	// write makes the command's change to one Rollout.
-	write func(ctx context.Context, s *session, name string) error
+	decide                    actions.Decision
 }
 
 func (b bulkCommand) build(o *options) *cobra.Command {
@@ -30,28 +33,24 @@ func (b bulkCommand) build(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return forEachRollout(args, func(name string) error {
-				if err := b.write(cmd.Context(), s, name); err != nil {
-					return err
+			ex := s.actions()
+			ros, err := ex.Rollouts(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			var failed []string
+			for _, ro := range ros {
+				done, err := ex.Apply(cmd.Context(), ro, b.decide)
+				if err != nil {
+					failed = append(failed, oneLine(err.Error()))
+					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "rollout %q %s\n", name, b.done)
-				return nil
-			})
+				fmt.Fprintln(cmd.OutOrStdout(), done)
+			}
+			if len(failed) > 0 {
+				return errors.New(strings.Join(failed, "; "))
+			}
+			return nil
 		},
-	}
-}
-
-// statusWrite and specWrite are writes of fixed fields.
-func statusWrite(fields map[string]any) func(context.Context, *session, string) error {
-	return func(ctx context.Context, s *session, name string) error {
-		_, err := s.patchStatus(ctx, name, fields)
-		return err
-	}
-}
-
-func specWrite(fields map[string]any) func(context.Context, *session, string) error {
-	return func(ctx context.Context, s *session, name string) error {
-		_, err := s.patchSpec(ctx, name, fields)
-		return err
 	}
 }

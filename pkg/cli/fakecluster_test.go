@@ -2,33 +2,56 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
+
+// mergePatch merge-patches the rollout name as a client would: through the
+// status subresource when sub is "status", with resourceVersion as a
+// precondition when it is not "".
+func mergePatch(c *fakeCluster, name, sub, resourceVersion string, patch map[string]any) (*v1alpha1.Rollout, error) {
+	c.t.Helper()
+	if resourceVersion != "" {
+		patch["metadata"] = map[string]any{"resourceVersion": resourceVersion}
+	}
+	body, err := json.Marshal(patch)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var subresources []string
+	if sub != "" {
+		subresources = []string{sub}
+	}
+	return c.sluice.SluiceV1alpha1().Rollouts("default").Patch(context.Background(), name, types.MergePatchType, body, metav1.PatchOptions{}, subresources...)
+}
+
+func status(fields map[string]any) map[string]any { return map[string]any{"status": fields} }
+func spec(fields map[string]any) map[string]any   { return map[string]any{"spec": fields} }
 
 // The fake cluster must refuse what the API server refuses, or the tests of the
 // write commands would pass with patches a real cluster ignores.
 func TestFakeClusterFollowsSubresourceRules(t *testing.T) {
 	c := newFakeCluster(t, canaryRollout())
-	s, _ := c.options().newSession()
-	ctx := context.Background()
 
-	if _, err := s.mergePatch(ctx, "web", map[string]any{"status": map[string]any{"abort": true}}, ""); err != nil {
+	if _, err := mergePatch(c, "web", "", "", status(map[string]any{"abort": true})); err != nil {
 		t.Fatal(err)
 	}
 	if c.rollout("web").Status.Abort {
 		t.Error("a status field changed through the main resource")
 	}
-	if _, err := s.mergePatch(ctx, "web", map[string]any{"spec": map[string]any{"paused": true}}, "status"); err != nil {
+	if _, err := mergePatch(c, "web", "status", "", spec(map[string]any{"paused": true})); err != nil {
 		t.Fatal(err)
 	}
 	if c.rollout("web").Spec.Paused {
 		t.Error("a spec field changed through the status subresource")
 	}
-	_, err := s.patchStatusAt(ctx, "web", "99", map[string]any{"currentStepIndex": 2})
+	_, err := mergePatch(c, "web", "status", "99", status(map[string]any{"currentStepIndex": 2}))
 	if !apierrors.IsConflict(err) {
 		t.Errorf("stale resourceVersion: got %v, want a conflict", err)
 	}
@@ -42,11 +65,9 @@ func TestFakeClusterFollowsSubresourceRules(t *testing.T) {
 // command conflicts; the fake must do the same or it hides that mistake.
 func TestFakeClusterBumpsResourceVersionOnEveryWrite(t *testing.T) {
 	c := newFakeCluster(t, canaryRollout())
-	s, _ := c.options().newSession()
-	ctx := context.Background()
 	read := c.rollout("web")
 
-	written, err := s.patchSpec(ctx, "web", map[string]any{"paused": true})
+	written, err := mergePatch(c, "web", "", "", spec(map[string]any{"paused": true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,29 +78,29 @@ func TestFakeClusterBumpsResourceVersionOnEveryWrite(t *testing.T) {
 	if got := c.rollout("web").ResourceVersion; got != written.ResourceVersion {
 		t.Errorf("stored resourceVersion %s, the write returned %s", got, written.ResourceVersion)
 	}
-	if _, err := s.patchStatusAt(ctx, "web", read.ResourceVersion, map[string]any{"currentStepIndex": 2}); !apierrors.IsConflict(err) {
+	if _, err := mergePatch(c, "web", "status", read.ResourceVersion, status(map[string]any{"currentStepIndex": 2})); !apierrors.IsConflict(err) {
 		t.Errorf("write at the resourceVersion from before the last write: got %v, want a conflict", err)
 	}
 
-	status, err := s.patchStatusAt(ctx, "web", written.ResourceVersion, map[string]any{"currentStepIndex": 2})
+	statusWritten, err := mergePatch(c, "web", "status", written.ResourceVersion, status(map[string]any{"currentStepIndex": 2}))
 	if err != nil {
 		t.Fatalf("write at the resourceVersion the last write returned: %v", err)
 	}
-	if status.ResourceVersion == written.ResourceVersion || status.Generation != written.Generation {
+	if statusWritten.ResourceVersion == written.ResourceVersion || statusWritten.Generation != written.Generation {
 		t.Errorf("status write: resourceVersion %s → %s, generation %d → %d; want a new resourceVersion, the same generation",
-			written.ResourceVersion, status.ResourceVersion, written.Generation, status.Generation)
+			written.ResourceVersion, statusWritten.ResourceVersion, written.Generation, statusWritten.Generation)
 	}
 
-	same, err := s.patchSpec(ctx, "web", map[string]any{"paused": true})
+	same, err := mergePatch(c, "web", "", "", spec(map[string]any{"paused": true}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if same.ResourceVersion != status.ResourceVersion {
-		t.Errorf("a patch that changes nothing is no write, but the resourceVersion went %s → %s", status.ResourceVersion, same.ResourceVersion)
+	if same.ResourceVersion != statusWritten.ResourceVersion {
+		t.Errorf("a patch that changes nothing is no write, but the resourceVersion went %s → %s", statusWritten.ResourceVersion, same.ResourceVersion)
 	}
 
 	c.updateStatus("web", func(st *v1alpha1.RolloutStatus) { st.Message = "controller" })
-	if got := c.rollout("web").ResourceVersion; got == status.ResourceVersion {
+	if got := c.rollout("web").ResourceVersion; got == statusWritten.ResourceVersion {
 		t.Error("a controller write kept the resourceVersion")
 	}
 }

@@ -1,6 +1,10 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-dev/sluice/pkg/actions"
+)
 
 func newPauseCommand(o *options) *cobra.Command {
 	return bulkCommand{
@@ -8,7 +12,6 @@ func newPauseCommand(o *options) *cobra.Command {
 		short:   "Pause a rollout: no scaling, no step progress",
 		long:    "Pause sets spec.paused: the controller stops scaling and stepping until resume.",
 		example: "  kubectl sluice pause web",
-		done:    "paused",
-		write:   specWrite(map[string]any{"paused": true}),
+		decide:  actions.Pause,
 	}.build(o)
 }

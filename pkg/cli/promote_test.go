@@ -18,7 +18,7 @@ func TestPromoteAtPauseClearsPauseConditions(t *testing.T) {
 	c := newFakeCluster(t, canaryRollout())
 	r := c.run("promote", "web")
 	wantExit(t, r, 0)
-	if r.stdout != "rollout \"web\" promoted\n" {
+	if r.stdout != "rollout \"web\" promoted past step 2/4 (pause 10m0s); now at step 3/4 (setWeight 50)\n" {
 		t.Errorf("stdout %q", r.stdout)
 	}
 	ro := c.rollout("web")
@@ -54,7 +54,7 @@ func TestPromoteWithoutPauseSkipsTheCurrentStep(t *testing.T) {
 	if got := c.rollout("web").Status.CurrentStepIndex; got == nil || *got != 3 {
 		t.Errorf("currentStepIndex %v, want 3", got)
 	}
-	if r.stdout != "rollout \"web\" promoted to step 3/4\n" {
+	if r.stdout != "rollout \"web\" promoted past step 3/4 (setWeight 50); now at step 4/4 (pause (until promoted))\n" {
 		t.Errorf("stdout %q", r.stdout)
 	}
 }
@@ -74,7 +74,7 @@ func TestPromoteWithNothingToPromoteFails(t *testing.T) {
 	c := newFakeCluster(t, healthyRollout())
 	r := c.run("promote", "web")
 	wantExit(t, r, 1)
-	wantOneErrorLine(t, r, `error: rollout "web" is not paused and has no step left to skip (use --full to finish an update)`)
+	wantOneErrorLine(t, r, `error: rollout "web" is fully promoted: nothing to promote`)
 }
 
 func TestPromoteFull(t *testing.T) {
@@ -88,7 +88,7 @@ func TestPromoteFull(t *testing.T) {
 	if len(ro.Status.PauseConditions) != 1 || *ro.Status.CurrentStepIndex != 1 {
 		t.Error("promote --full changed more than promoteFull")
 	}
-	if r.stdout != "rollout \"web\" fully promoted\n" {
+	if r.stdout != "rollout \"web\" promoted fully: the remaining steps and analysis are skipped\n" {
 		t.Errorf("stdout %q", r.stdout)
 	}
 }
@@ -100,30 +100,6 @@ func TestPromoteUnknownRollout(t *testing.T) {
 	wantOneErrorLine(t, r, `error: rollout "nope" not found in namespace "default"`)
 	r = c.run("promote", "nope", "-n", "prod")
 	wantOneErrorLine(t, r, `error: rollout "nope" not found in namespace "prod"`)
-}
-
-func TestNextStepIndex(t *testing.T) {
-	ro := canaryRollout()
-	for _, tc := range []struct {
-		index *int32
-		want  int32
-		ok    bool
-	}{
-		{nil, 1, true},
-		{ptr(int32(0)), 1, true},
-		{ptr(int32(3)), 4, true},
-		{ptr(int32(4)), 0, false},
-	} {
-		ro.Status.CurrentStepIndex = tc.index
-		got, ok := nextStepIndex(ro)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("index %v: got %d %v, want %d %v", tc.index, got, ok, tc.want, tc.ok)
-		}
-	}
-	bg := &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{Strategy: v1alpha1.RolloutStrategy{BlueGreen: &v1alpha1.BlueGreenStrategy{}}}}
-	if _, ok := nextStepIndex(bg); ok {
-		t.Error("blue-green has no steps to skip")
-	}
 }
 
 // A step skip that loses a race re-reads the rollout and skips once.
@@ -198,7 +174,7 @@ func TestPromoteManuallyPausedMidStepOnlyUnpauses(t *testing.T) {
 	c := newFakeCluster(t, pausedMidStep())
 	r := c.run("promote", "web")
 	wantExit(t, r, 0)
-	if r.stdout != "rollout \"web\" resumed\n" {
+	if r.stdout != "rollout \"web\" resumed at step 3/4 (setWeight 50)\n" {
 		t.Errorf("stdout %q", r.stdout)
 	}
 	ro := c.rollout("web")
@@ -217,7 +193,7 @@ func TestPromoteManuallyPausedMidStepOnlyUnpauses(t *testing.T) {
 	c.updateStatus("web", func(st *v1alpha1.RolloutStatus) { st.ObservedGeneration = ro.Generation })
 	r = c.run("promote", "web")
 	wantExit(t, r, 0)
-	if r.stdout != "rollout \"web\" promoted to step 3/4\n" {
+	if r.stdout != "rollout \"web\" promoted past step 3/4 (setWeight 50); now at step 4/4 (pause (until promoted))\n" {
 		t.Errorf("second promote: stdout %q", r.stdout)
 	}
 }
@@ -231,7 +207,7 @@ func TestPromoteManuallyPausedAtPauseStepEndsBothPauses(t *testing.T) {
 	c := newFakeCluster(t, ro)
 	r := c.run("promote", "web")
 	wantExit(t, r, 0)
-	if r.stdout != "rollout \"web\" promoted\n" {
+	if r.stdout != "rollout \"web\" promoted past step 2/4 (pause 10m0s); now at step 3/4 (setWeight 50)\n" {
 		t.Errorf("stdout %q", r.stdout)
 	}
 	got := c.rollout("web")
@@ -312,7 +288,7 @@ func TestPromoteDoesNotSkipAStepTheRolloutAlreadyLeft(t *testing.T) {
 	})
 	r := c.run("promote", "web")
 	wantExit(t, r, 1)
-	wantOneErrorLine(t, r, `error: rollout "web" left step 1/4 while promoting; promote did nothing, run it again to promote from where it is now`)
+	wantOneErrorLine(t, r, `error: rollout "web" left step 2/4 while promoting; promote did nothing, run it again to promote from where it is now`)
 	if got := *c.rollout("web").Status.CurrentStepIndex; got != 2 {
 		t.Errorf("currentStepIndex %d, want 2 (skipped once, by the other promote)", got)
 	}

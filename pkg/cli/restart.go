@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sluice-dev/sluice/pkg/actions"
 )
 
 func newRestartCommand(o *options) *cobra.Command {
@@ -25,26 +27,14 @@ func newRestartCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			at := restartTime(o.clock.Now(), in)
-			if _, err := s.patchSpec(cmd.Context(), args[0], map[string]any{"restartAt": at}); err != nil {
+			done, err := s.act(cmd.Context(), args[0], actions.Restart(actions.RestartTime(o.clock.Now(), in)))
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "rollout %q restarts at %s\n", args[0], at)
+			fmt.Fprintln(cmd.OutOrStdout(), done)
 			return nil
 		},
 	}
 	cmd.Flags().DurationVar(&in, "in", 0, "restart this long from now (e.g. 30s, 10m)")
 	return cmd
-}
-
-// restartTime is now+in as spec.restartAt holds it: RFC 3339 in UTC, whole seconds,
-// rounded up. The controller restarts pods created before restartAt, and a pod's
-// creationTimestamp is whole seconds too (truncated): rounding down would spare a
-// pod created earlier in the same second as the command.
-func restartTime(now time.Time, in time.Duration) string {
-	at := now.Add(in).UTC()
-	if whole := at.Truncate(time.Second); whole.Before(at) {
-		at = whole.Add(time.Second)
-	}
-	return at.Format(time.RFC3339)
 }

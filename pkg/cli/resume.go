@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
+
+	"github.com/sluice-dev/sluice/pkg/actions"
 )
 
 func newResumeCommand(o *options) *cobra.Command {
@@ -11,14 +11,8 @@ func newResumeCommand(o *options) *cobra.Command {
 		use:   "resume NAME...",
 		short: "Resume a paused rollout",
 		long: "Resume clears spec.paused and the rollout's pause conditions, so a manual pause\n" +
-			"and a pause step both end.",
+			"and a pause step both end; no step is skipped.",
 		example: "  kubectl sluice resume web",
-		done:    "resumed",
-		write: func(ctx context.Context, s *session, name string) error {
-			if err := specWrite(map[string]any{"paused": false})(ctx, s, name); err != nil {
-				return err
-			}
-			return statusWrite(map[string]any{"pauseConditions": nil})(ctx, s, name)
-		},
+		decide:  actions.Resume,
 	}.build(o)
 }

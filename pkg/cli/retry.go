@@ -1,14 +1,19 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-dev/sluice/pkg/actions"
+)
 
 func newRetryCommand(o *options) *cobra.Command {
 	return bulkCommand{
-		use:     "retry NAME...",
-		short:   "Start an aborted update again from the first step",
-		long:    "Retry clears status.abort: the controller starts the update again from step 0\nwith fresh AnalysisRuns.",
+		use:   "retry NAME...",
+		short: "Start an aborted update again from the first step",
+		long: "Retry clears status.abort (and a pending promote --full): the controller starts\n" +
+			"the update again from the first step with fresh AnalysisRuns. A rollout that is\n" +
+			"not aborted has nothing to retry (exit 1).",
 		example: "  kubectl sluice retry web",
-		done:    "retried",
-		write:   statusWrite(map[string]any{"abort": false}),
+		decide:  actions.Retry,
 	}.build(o)
 }

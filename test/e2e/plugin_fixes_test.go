@@ -93,24 +93,24 @@ func TestPromoteManuallyPausedUnpausesWithoutSkipping(t *testing.T) {
 		return ro.Spec.Paused && ro.Status.ObservedGeneration == ro.Generation && ro.Status.CurrentPodHash != stable &&
 			ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex == 0 && len(ro.Status.PauseConditions) == 0
 	})
-	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" resumed`)
+	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" resumed at step 1/3 (pause (until promoted))`)
 	ro := f.WaitForPausedAtStep("web", 0, 60*time.Second)
 	if ro.Spec.Paused || len(ro.Status.PauseConditions) != 1 || ro.Status.PauseConditions[0].Reason != v1alpha1.PauseReasonCanaryPauseStep {
 		t.Fatalf("after the promote of the manual pause: spec.paused=%v pauseConditions=%v, want unpaused at the pause step",
 			ro.Spec.Paused, ro.Status.PauseConditions)
 	}
 
-	wantOutput(t, "pause", plugin(f, 0, "pause", "web"), `rollout "web" paused`)
+	wantOutput(t, "pause", plugin(f, 0, "pause", "web"), `rollout "web" paused at step 1/3 (pause (until promoted))`)
 	f.WaitForRollout("web", "is manually paused at the pause step", 60*time.Second, func(ro *v1alpha1.Rollout) bool {
 		return ro.Spec.Paused && ro.Status.ObservedGeneration == ro.Generation && len(ro.Status.PauseConditions) == 1
 	})
-	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" promoted`)
+	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" promoted past step 1/3 (pause (until promoted)); now at step 2/3 (setWeight 50)`)
 	ro = f.WaitForPausedAtStep("web", 2, 60*time.Second)
 	if ro.Spec.Paused {
 		t.Fatalf("spec.paused still set after the promote: %s", framework.Describe(ro))
 	}
 
-	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" promoted`)
+	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" promoted past step 3/3 (pause (until promoted)); all 3 steps complete`)
 	if got := waitHealthy(f, "web"); got == stable {
 		t.Fatalf("the update did not finish on the new ReplicaSet (stable still %q)", stable)
 	}

@@ -107,7 +107,7 @@ func TestPluginPromotePastIndefinitePauses(t *testing.T) {
 	canary := f.WaitForPausedAtStep("web", 1, 60*time.Second).Status.CurrentPodHash
 	expectReplicas(t, f, canary, 1, stable, 3)
 
-	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" promoted`)
+	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" promoted past step 2/4 (pause (until promoted)); now at step 3/4 (setWeight 50)`)
 	f.WaitForPausedAtStep("web", 3, 60*time.Second)
 	f.WaitForRollout("web", "runs 2 canary and 2 stable pods", 60*time.Second, func(*v1alpha1.Rollout) bool {
 		rss := f.ReplicaSets("web")
@@ -115,7 +115,7 @@ func TestPluginPromotePastIndefinitePauses(t *testing.T) {
 	})
 	expectServices(t, f, stable, canary)
 
-	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" promoted`)
+	wantOutput(t, "promote", plugin(f, 0, "promote", "web"), `rollout "web" promoted past step 4/4 (pause (until promoted)); all 4 steps complete`)
 	if got := waitHealthy(f, "web"); got != canary {
 		t.Fatalf("stable after the last promote is %q, want the canary %q", got, canary)
 	}
@@ -136,7 +136,7 @@ func TestPluginPromoteBlueGreen(t *testing.T) {
 		t.Fatalf("before promote: active %q preview %q, want %q / %q", a, p, blue, green)
 	}
 
-	wantOutput(t, "promote", plugin(f, 0, "promote", "bg"), `rollout "bg" promoted`)
+	wantOutput(t, "promote", plugin(f, 0, "promote", "bg"), `rollout "bg" promoted: the new version goes active`)
 	if got := waitHealthy(f, "bg"); got != green {
 		t.Fatalf("stable after promote is %q, want the preview %q", got, green)
 	}
@@ -152,7 +152,7 @@ func TestPluginPromoteFullFromFirstPause(t *testing.T) {
 	f.SetImage("web", imageV2)
 	canary := f.WaitForPausedAtStep("web", 1, 60*time.Second).Status.CurrentPodHash
 
-	wantOutput(t, "promote --full", plugin(f, 0, "promote", "web", "--full"), `rollout "web" fully promoted`)
+	wantOutput(t, "promote --full", plugin(f, 0, "promote", "web", "--full"), `rollout "web" promoted fully: the remaining steps and analysis are skipped`)
 	ro := f.WaitForRollout("web", "is Healthy with promoteFull cleared", 60*time.Second, func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.ObservedGeneration == ro.Generation && ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && !ro.Status.PromoteFull
 	})
@@ -186,7 +186,7 @@ func TestPluginAbortThenRetry(t *testing.T) {
 	})
 	expectServices(t, f, stable, stable)
 
-	wantOutput(t, "retry", plugin(f, 0, "retry", "web"), `rollout "web" retried`)
+	wantOutput(t, "retry", plugin(f, 0, "retry", "web"), `rollout "web" retried: the update starts over at step 1/4 (setWeight 25)`)
 	ro = f.WaitForPausedAtStep("web", 1, 60*time.Second)
 	if ro.Status.CurrentPodHash != canary || ro.Status.Abort {
 		t.Fatalf("retry did not resume the same canary: %s", framework.Describe(ro))
