@@ -29,6 +29,10 @@ type fakeProvider struct {
 	errs   []error
 	calls  int
 	seen   []v1alpha1.Metric
+	// typeFixed says the values' type follows from the metric (Prometheus).
+	typeFixed bool
+	// errFor is the error every measurement of a metric gets, by metric name.
+	errFor map[string]error
 }
 
 func (f *fakeProvider) Type() string { return "web" }
@@ -39,11 +43,14 @@ func (f *fakeProvider) Measure(_ context.Context, _ *v1alpha1.AnalysisRun, m v1a
 	i := f.calls
 	f.calls++
 	f.seen = append(f.seen, m)
+	if err := f.errFor[m.Name]; err != nil {
+		return provider.Outcome{}, err
+	}
 	if i < len(f.errs) && f.errs[i] != nil {
 		return provider.Outcome{}, f.errs[i]
 	}
 	v := f.values[min(i, len(f.values)-1)]
-	return provider.Outcome{Value: v, Text: "v"}, nil
+	return provider.Outcome{Value: v, Text: "v", TypeFixed: f.typeFixed}, nil
 }
 
 func (f *fakeProvider) Terminate(context.Context, *v1alpha1.AnalysisRun, v1alpha1.Metric, v1alpha1.Measurement) error {

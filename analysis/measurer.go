@@ -46,6 +46,9 @@ type finishedMeasurement struct {
 	measurement    v1alpha1.Measurement
 	metricMetadata map[string]string
 	provider       string
+	// finalReason is set when the measurement's error cannot pass on a later
+	// try: the metric then ends at once (see endOnFinalError).
+	finalReason string
 }
 
 func newMeasurer(c clock.PassiveClock, concurrency int, wake func(*v1alpha1.AnalysisRun)) *measurer {
@@ -119,6 +122,7 @@ func (ms *measurer) measure(ctx context.Context, run *v1alpha1.AnalysisRun, m *m
 	switch {
 	case err != nil:
 		result.Phase, result.Message = v1alpha1.AnalysisPhaseError, redact(err.Error(), secrets)
+		f.finalReason = finalReason(err, nil, outcome)
 	case outcome.Phase == v1alpha1.AnalysisPhaseRunning:
 		result.Phase = v1alpha1.AnalysisPhaseRunning
 		resume := metav1.NewTime(now.Add(outcome.ResumeAfter))
@@ -132,6 +136,7 @@ func (ms *measurer) measure(ctx context.Context, run *v1alpha1.AnalysisRun, m *m
 		phase, jerr := m.conditions.Judge(outcome.Value)
 		if jerr != nil {
 			phase, result.Message = v1alpha1.AnalysisPhaseError, redact(jerr.Error(), secrets)
+			f.finalReason = finalReason(nil, jerr, outcome)
 		}
 		result.Phase = phase
 	}

@@ -138,6 +138,7 @@ func (c *Controller) recordFinished(run *v1alpha1.AnalysisRun, prepared *prepare
 			continue
 		}
 		recordMeasurement(r, f.measurement, m.retain)
+		endOnFinalError(r, f)
 		for k, v := range f.metricMetadata {
 			if r.Metadata == nil {
 				r.Metadata = map[string]string{}

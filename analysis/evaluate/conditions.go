@@ -107,7 +107,8 @@ func (c *Conditions) Judge(result any) (v1alpha1.AnalysisPhase, error) {
 	}
 }
 
-// evaluate runs the condition against result.
+// evaluate runs the condition against result. An operation that does not
+// apply to the type of result is a TypeError.
 //
 // The no-data rule: when the expression fails at run time AND result is empty
 // (nil, a nil pointer/map, or a slice or array of length 0), the error is
@@ -121,7 +122,12 @@ func (c *condition) evaluate(result any) (bool, error) {
 		if isEmpty(result) {
 			return false, ErrNoData
 		}
-		return false, fmt.Errorf("%s %q could not be evaluated: %s", c.field, c.source, oneLine(err))
+		reason := oneLine(err)
+		msg := fmt.Sprintf("%s %q could not be evaluated: %s", c.field, c.source, reason)
+		if isTypeMismatch(reason) {
+			return false, &TypeError{msg: msg}
+		}
+		return false, errors.New(msg)
 	}
 	holds, ok := out.(bool)
 	if !ok {

@@ -43,6 +43,12 @@ type Outcome struct {
 	Value any
 	// Text is Value as shown in status (e.g. "0.05" or "[0.1,0.2]").
 	Text string
+	// TypeFixed is set when the type of Value follows from the metric alone:
+	// a PromQL query returns a scalar or a vector every time, while a web
+	// service's JSON may change shape from one call to the next. A condition
+	// that cannot handle a fixed type never will, so its type error is final
+	// (see evaluate.TypeError).
+	TypeFixed bool
 	// ResumeAfter is how long to wait before checking a Running measurement again.
 	ResumeAfter time.Duration
 	// Metadata is stored on the measurement (e.g. the Job name).

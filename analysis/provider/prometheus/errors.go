@@ -10,6 +10,8 @@ import (
 	"time"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+
+	"github.com/sluice-dev/sluice/analysis/provider"
 )
 
 // describeQueryError turns a failed query into the measurement's message. It
@@ -29,7 +31,11 @@ func describeQueryError(ctx context.Context, address *url.URL, timeout time.Dura
 	}
 	var apiErr *promv1.Error
 	if errors.As(err, &apiErr) {
-		return fmt.Errorf("%s: %s", prefix, describeAPIError(apiErr, status))
+		described := fmt.Errorf("%s: %s", prefix, describeAPIError(apiErr, status))
+		if invalidQuery(apiErr, status) {
+			return provider.Permanent(described, "Prometheus rejects the query itself")
+		}
+		return described
 	}
 	// Transport errors come wrapped in *url.Error, whose text repeats the URL
 	// (and, for a GET fallback, the query); the address is already named.
@@ -40,6 +46,16 @@ func describeQueryError(ctx context.Context, address *url.URL, timeout time.Dura
 	// What is left are failures to read or decode the response, such as a
 	// result type client_golang cannot decode.
 	return fmt.Errorf("%s: query failed: %s", prefix, withoutBodyExcerpt(err.Error()))
+}
+
+// invalidQuery reports whether Prometheus rejected the query itself: HTTP 400
+// with errorType bad_data, its answer to a query that does not parse or is
+// not valid PromQL (sluice's own parameters, time and timeout, are always
+// well formed). Asking again gets the same answer. Everything else, 422
+// execution errors and 503 included, depends on the data or the server's
+// state and may pass.
+func invalidQuery(apiErr *promv1.Error, status int) bool {
+	return apiErr.Type == promv1.ErrBadData && status == http.StatusBadRequest
 }
 
 // withoutBodyExcerpt drops the excerpt of the response body that

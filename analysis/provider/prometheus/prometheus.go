@@ -6,7 +6,6 @@ package prometheus
 import (
 	"context"
 	"fmt"
-	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	"net/url"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/sluice-dev/sluice/analysis/provider"
+	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -60,8 +60,13 @@ func (p *Provider) Measure(ctx context.Context, _ *v1alpha1.AnalysisRun, metric 
 	if err := p.query(ctx, spec, &outcome); err != nil {
 		// Last line of defence: a server may echo a header or credential back
 		// in an error it returns.
-		return outcome, httpshare.RedactError(err, secretsOf(spec))
+		redacted := httpshare.RedactError(err, secretsOf(spec))
+		if reason := provider.PermanentReason(err); reason != "" {
+			redacted = provider.Permanent(redacted, reason)
+		}
+		return outcome, redacted
 	}
+	outcome.TypeFixed = true
 	return outcome, nil
 }
 

@@ -95,6 +95,7 @@ func TestMeasureResults(t *testing.T) {
 				t.Fatalf("Measure: %v", err)
 			}
 			tt.want.MetricMetadata = metadata
+			tt.want.TypeFixed = true // a query's result type never changes
 			if diff := cmp.Diff(tt.want, got, cmpopts.EquateNaNs()); diff != "" {
 				t.Errorf("Outcome (-want +got):\n%s", diff)
 			}
