@@ -17,11 +17,43 @@ func TestPlanFromFiles(t *testing.T) {
 	golden(t, "plan-canary.txt", r.stdout)
 }
 
-func TestPlanBlueGreenWithMissingTemplate(t *testing.T) {
+// TestPlanBlueGreen: a blue-green plan reads as what happens, stage by stage:
+// the preview, the pre-promotion analysis, the manual promotion, the switch of
+// the active Service, the post-promotion analysis, the promotion and the old
+// side's scale-down.
+func TestPlanBlueGreen(t *testing.T) {
 	c := newFakeCluster(t)
-	r := c.run("plan", "-f", "../../manifests/examples/bluegreen.yaml", "--pod-ready", "20s")
+	r := c.run("plan", "-f", "testdata/plan/bluegreen.yaml", "--pod-ready", "20s")
 	wantExit(t, r, 0)
 	golden(t, "plan-bluegreen.txt", r.stdout)
+}
+
+// TestPlanBlueGreenAutoPromotionWithMissingTemplate: autoPromotionSeconds is a
+// pause that ends by itself, and a template not in the input counts as 0.
+func TestPlanBlueGreenAutoPromotionWithMissingTemplate(t *testing.T) {
+	c := newFakeCluster(t)
+	r := c.run("plan", "-f", "testdata/plan/bluegreen-auto.yaml")
+	wantExit(t, r, 0)
+	golden(t, "plan-bluegreen-auto.txt", r.stdout)
+}
+
+// TestPlanRoutedCanary: the Istio example, where each setWeight row shows the
+// weight the router takes at that step and the routed old side's scale-down
+// after the promotion has its own row.
+func TestPlanRoutedCanary(t *testing.T) {
+	c := newFakeCluster(t)
+	r := c.run("plan", "-f", "../../manifests/examples/istio-canary.yaml")
+	wantExit(t, r, 0)
+	golden(t, "plan-istio.txt", r.stdout)
+}
+
+// TestPlanRouteWithoutCanaryPods: a header route step that comes while the
+// canary has no pods carries a note.
+func TestPlanRouteWithoutCanaryPods(t *testing.T) {
+	c := newFakeCluster(t)
+	r := c.run("plan", "-f", "testdata/route-pods/header-before-pods.yaml")
+	wantExit(t, r, 0)
+	golden(t, "plan-route-without-pods.txt", r.stdout)
 }
 
 func TestPlanFromCluster(t *testing.T) {

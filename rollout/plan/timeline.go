@@ -19,20 +19,29 @@ type TimelineOptions struct {
 	AnalysisDuration map[int]time.Duration
 }
 
-// TimelineRow is the state after one step of the update.
+// TimelineRow is the state once one stage of the update is done: a canary step,
+// or a stage of its own (a blue-green preview, the promotion, the old side's
+// scale-down).
 type TimelineRow struct {
-	// Step is the step's index, or -1 for the final promotion.
+	// Step is the canary step's index, or -1 for a row that is no canary step.
 	Step        int
 	Description string
-	// Weight is the canary's share once the step is done: of traffic with a
-	// router, of replicas without one.
+	// Weight is the new pods' share once the row is done: for a routed canary
+	// the weight the router carries, for blue-green the active Service's traffic
+	// (0 or 100), else the new ReplicaSet's share of the replicas.
 	Weight int32
-	// Canary and Stable are the replica counts once the step is done; MaxPods is
-	// the most pods that existed at once while it ran.
+	// Canary and Stable are the pods the new and the old ReplicaSet run once the
+	// row is done (counting pods still starting). MaxPods is the most pods of
+	// both that existed at once while it ran.
 	Canary, Stable, MaxPods int32
-	// At is the time since the update began when the step completed, assuming
+	// At is the time since the update began when the row was done, assuming
 	// indefinite pauses are promoted at once.
 	At time.Duration
+	// RouteWithoutPods marks a setHeaderRoute or setMirrorRoute step whose route
+	// has no canary pod to go to (see routeWithoutPods).
+	RouteWithoutPods bool
+	// Notes explain the row where it does not do what it seems to.
+	Notes []string
 }
 
 // Timeline is what `kubectl sluice plan` prints.
@@ -46,240 +55,74 @@ type Timeline struct {
 	Warnings      []string
 }
 
-// tick is the simulation step: short enough that waits are measured well, long
-// enough that long pauses stay cheap to simulate.
-const tick = 250 * time.Millisecond
-
 // NewTimeline plans an update of a Rollout offline by running the controller's own
 // planning (Canary or BlueGreen) against a simulated cluster, where pods become
-// available after opts.PodReady and Services follow their selectors at once. The
-// Rollout is taken as deployed on an old template, fully available; the update
-// starts at time 0.
+// available after opts.PodReady, Services follow their selectors at once and a
+// router takes every weight at once. The Rollout is taken as deployed on an old
+// template, fully available; the update starts at time 0 and the timeline ends
+// once the old side is scaled down after the promotion.
 func NewTimeline(ro *v1alpha1.Rollout, opts TimelineOptions) (Timeline, error) {
+	if ro.Spec.Strategy.Canary == nil && ro.Spec.Strategy.BlueGreen == nil {
+		return Timeline{}, fmt.Errorf("no strategy: spec.strategy needs canary or blueGreen")
+	}
 	ro = ro.DeepCopy()
 	v1alpha1.SetRolloutDefaults(ro)
-	ro.Status = v1alpha1.RolloutStatus{StableRS: "old", CurrentPodHash: "old"}
+	tl := Timeline{Warnings: timelineWarnings(ro, opts)}
 	sim := newSimulation(ro, opts)
-	var tl Timeline
-	tl.Warnings = timelineWarnings(ro, opts)
-	decide := Canary
+	var rec recorder = &canaryRecorder{sim: sim}
 	if ro.Spec.Strategy.BlueGreen != nil {
-		decide = BlueGreen
+		rec = &blueGreenRecorder{sim: sim}
 	}
-	lastStep, maxPods := int32(0), int32(0)
 	stableLow, lowAt := *ro.Spec.Replicas, time.Duration(0)
-	for sim.now < simulationLimit {
-		p := decide(sim.input())
-		// A step that completes in this reconcile completed on the state before it:
-		// the same reconcile may already scale for the next step.
-		before := sim.snapshot()
-		sim.apply(p)
-		maxPods = max(maxPods, sim.pods())
-		if sim.old.Available < stableLow && p.Status.StableRS != "new" {
+	promotedAt := time.Duration(-1)
+	for ; sim.now < simulationLimit; sim.now += tick {
+		in := sim.input()
+		p := sim.decide(in)
+		tl.Rows = append(tl.Rows, rec.observe(in, p)...)
+		promoted := p.Status.StableRS == "new"
+		if !promoted && sim.old.Available < stableLow {
 			stableLow, lowAt = sim.old.Available, sim.now
 		}
-		step := ptrOr(p.Status.CurrentStepIndex, 0)
-		for ; lastStep < step; lastStep++ {
-			tl.Rows = append(tl.Rows, before.row(sim, int(lastStep), maxPods))
-			maxPods = sim.pods()
-		}
-		if p.Status.StableRS == "new" {
-			tl.Rows = append(tl.Rows, sim.snapshot().row(sim, -1, maxPods))
-			tl.Total = sim.now
+		if promoted && promotedAt < 0 {
+			promotedAt, tl.Total = sim.now, sim.now
 			if stableLow < *ro.Spec.Replicas {
 				tl.WorstRollback = abortDuration(ro, opts, lowAt)
 			}
+		}
+		if promoted && sim.oldSideSettled() {
+			markRoutesWithoutPods(ro, tl.Rows)
 			return tl, nil
 		}
 		sim.promoteIndefinitePauses()
-		sim.now += tick
 	}
 	return tl, fmt.Errorf("the rollout does not finish within %s of simulated time", simulationLimit)
 }
 
-// simulationLimit bounds a timeline; a rollout that needs longer is reported.
-const simulationLimit = 24 * time.Hour
+// recorder turns each reconcile of the simulation into the rows it completed.
+// observe is called with the reconcile's input and plan before the plan is
+// applied, and applies it.
+type recorder interface {
+	observe(in Input, p Plan) []TimelineRow
+}
 
 // abortDuration replays the update to the moment the stable side was smallest,
 // aborts there, and measures how long the stable side takes to be fully
 // available again: the worst time to roll back.
 func abortDuration(ro *v1alpha1.Rollout, opts TimelineOptions, at time.Duration) time.Duration {
-	ro = ro.DeepCopy()
-	ro.Status = v1alpha1.RolloutStatus{StableRS: "old", CurrentPodHash: "old"}
 	sim := newSimulation(ro, opts)
-	decide := Canary
-	if ro.Spec.Strategy.BlueGreen != nil {
-		decide = BlueGreen
-	}
 	for ; sim.now <= at; sim.now += tick {
-		sim.apply(decide(sim.input()))
+		sim.apply(sim.decide(sim.input()))
 		sim.promoteIndefinitePauses()
 	}
 	sim.ro.Status.Abort = true
 	start := sim.now
 	for ; sim.now < at+simulationLimit; sim.now += tick {
-		sim.apply(decide(sim.input()))
+		sim.apply(sim.decide(sim.input()))
 		if sim.old.Available >= *ro.Spec.Replicas {
 			return sim.now - start
 		}
 	}
 	return simulationLimit
-}
-
-// simulation is a Rollout with an old and a new ReplicaSet.
-type simulation struct {
-	ro       *v1alpha1.Rollout
-	opts     TimelineOptions
-	old, new *ReplicaSet
-	// readyAt is when each pod asked for becomes available, per ReplicaSet.
-	readyAt  map[*ReplicaSet][]time.Duration
-	services map[string]*Service
-	now      time.Duration
-	// waitedFor is when the current analysis began, for the estimated durations.
-	analysisStart map[int]time.Duration
-}
-
-func newSimulation(ro *v1alpha1.Rollout, opts TimelineOptions) *simulation {
-	n := *ro.Spec.Replicas
-	s := &simulation{ro: ro, opts: opts,
-		old:           &ReplicaSet{Name: "old", Hash: "old", Revision: 1, Replicas: n, Pods: n, Ready: n, Available: n, Synced: true},
-		new:           &ReplicaSet{Name: "new", Hash: "new", Revision: 2, Synced: true},
-		services:      map[string]*Service{},
-		analysisStart: map[int]time.Duration{},
-	}
-	s.readyAt = map[*ReplicaSet][]time.Duration{s.old: make([]time.Duration, n), s.new: nil}
-	for _, role := range []string{"stable", "canary", "active", "preview"} {
-		s.services[role] = &Service{Name: role, SelectedHash: "old", Settled: true}
-	}
-	return s
-}
-
-func (s *simulation) input() Input {
-	in := Input{Rollout: s.ro, New: s.new, Stable: s.old, Now: time.Unix(0, 0).Add(s.now)}
-	if c := s.ro.Spec.Strategy.Canary; c != nil {
-		in.StableService, in.CanaryService = s.services["stable"], s.services["canary"]
-	} else {
-		in.ActiveService, in.PreviewService = s.services["active"], s.services["preview"]
-	}
-	// Each analysis is timed from the first reconcile that can look at it.
-	if step := s.currentStep(); step != nil && step.Analysis != nil {
-		in.StepAnalysis = s.analysis(int(ptrOr(s.ro.Status.CurrentStepIndex, 0)))
-	}
-	if s.ro.Spec.Strategy.BlueGreen != nil && s.new.Available > 0 {
-		in.PrePromotionAnalysis = s.analysis(-1)
-	}
-	if s.ro.Spec.Strategy.BlueGreen != nil && s.services["active"].SelectedHash == "new" {
-		in.PostPromotionAnalysis = s.analysis(-2)
-	}
-	return in
-}
-
-// analysis reports an estimated analysis as Successful once its duration passed.
-func (s *simulation) analysis(key int) v1alpha1.AnalysisPhase {
-	start, ok := s.analysisStart[key]
-	if !ok {
-		s.analysisStart[key] = s.now
-		start = s.now
-	}
-	if s.now-start >= s.opts.AnalysisDuration[key] {
-		return v1alpha1.AnalysisPhaseSuccessful
-	}
-	return v1alpha1.AnalysisPhaseRunning
-}
-
-// apply carries out a plan and lets pods become available on schedule.
-func (s *simulation) apply(p Plan) {
-	s.ro.Status = p.Status
-	ready := s.opts.PodReady + time.Duration(s.ro.Spec.MinReadySeconds)*time.Second
-	for _, rs := range []*ReplicaSet{s.old, s.new} {
-		if want, ok := p.Replicas[rs.Name]; ok {
-			pods := s.readyAt[rs]
-			for int32(len(pods)) < want {
-				pods = append(pods, s.now+ready)
-			}
-			s.readyAt[rs] = pods[:want]
-			rs.Replicas = want
-		}
-		if at, ok := p.ScaleDownAt[rs.Name]; ok {
-			rs.ScaleDownAt = &at
-		}
-		rs.Pods, rs.Available = rs.Replicas, 0
-		for _, at := range s.readyAt[rs] {
-			if at <= s.now {
-				rs.Available++
-			}
-		}
-		rs.Ready = rs.Available
-	}
-	if t := p.Traffic; t != nil {
-		// The router accepts every weight at once, as the controller records it.
-		verified := true
-		s.ro.Status.Canary.Weights = &v1alpha1.TrafficWeights{
-			Canary:   v1alpha1.WeightDestination{Weight: t.CanaryWeight, PodTemplateHash: t.CanaryHash},
-			Stable:   v1alpha1.WeightDestination{Weight: t.StableWeight(), PodTemplateHash: t.StableHash},
-			Verified: &verified,
-		}
-	}
-	for role, hash := range map[string]string{"stable": p.StableServiceHash, "canary": p.CanaryServiceHash,
-		"active": p.ActiveServiceHash, "preview": p.PreviewServiceHash} {
-		if hash != "" {
-			s.services[role].SelectedHash, s.services[role].Settled = hash, true
-		}
-	}
-}
-
-// promoteIndefinitePauses plays the person who promotes at once.
-func (s *simulation) promoteIndefinitePauses() {
-	st := &s.ro.Status
-	for _, c := range st.PauseConditions {
-		if c.Reason == v1alpha1.PauseReasonCanaryPauseStep {
-			if step := s.currentStep(); step != nil && step.Pause != nil && step.Pause.Duration != nil {
-				continue // a timed pause ends by itself
-			}
-		}
-		st.PauseConditions = nil
-		return
-	}
-}
-
-func (s *simulation) currentStep() *v1alpha1.CanaryStep {
-	c := s.ro.Spec.Strategy.Canary
-	i := int(ptrOr(s.ro.Status.CurrentStepIndex, 0))
-	if c == nil || i >= len(c.Steps) {
-		return nil
-	}
-	return &c.Steps[i]
-}
-
-func (s *simulation) pods() int32 { return s.old.Replicas + s.new.Replicas }
-
-// counts are the replica counts of the two ReplicaSets, and the traffic weight
-// of a routed canary (-1 without a router), at one moment.
-type counts struct{ canary, stable, weight int32 }
-
-func (s *simulation) snapshot() counts {
-	c := counts{canary: s.new.Replicas, stable: s.old.Replicas, weight: -1}
-	if w := s.ro.Status.Canary.Weights; w != nil {
-		c.weight = w.Canary.Weight
-	}
-	return c
-}
-
-func (c counts) row(s *simulation, step int, maxPods int32) TimelineRow {
-	r := TimelineRow{Step: step, Canary: c.canary, Stable: c.stable, MaxPods: maxPods, At: s.now}
-	if total := *s.ro.Spec.Replicas; c.weight >= 0 {
-		r.Weight = c.weight
-	} else if total > 0 {
-		r.Weight = c.canary * 100 / total
-	}
-	switch c := s.ro.Spec.Strategy.Canary; {
-	case step < 0:
-		r.Description = "promoted: the new ReplicaSet is stable"
-		r.Weight = 100 // a routed canary's weight is back to 0, but both sides are the new pods
-	case c != nil:
-		r.Description = describeStep(c.Steps[step])
-	}
-	return r
 }
 
 // timelineWarnings are the spec's weak spots an author should know about.

@@ -68,9 +68,10 @@ func TestTimelineBlueGreen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := tl.Rows[len(tl.Rows)-1]
-	if last.Step != -1 || last.Canary != 3 || last.Stable != 3 || last.MaxPods != 6 {
-		t.Fatalf("blue-green promotion row: %+v", last)
+	promoted := tl.Rows[len(tl.Rows)-2]
+	if promoted.Step != -1 || promoted.Description != "promoted: the new ReplicaSet is stable" ||
+		promoted.Canary != 3 || promoted.Stable != 3 || promoted.MaxPods != 6 {
+		t.Fatalf("blue-green promotion row: %+v", promoted)
 	}
 	if tl.Total < 10*time.Second || tl.WorstRollback != 0 {
 		t.Fatalf("total %s (preview start + growth), rollback %s (the active side never shrinks)", tl.Total, tl.WorstRollback)
