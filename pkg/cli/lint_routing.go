@@ -21,6 +21,7 @@ func (l *linter) checkRouting(obj *lintObject, ro *v1alpha1.Rollout, ix refIndex
 	if c == nil || c.TrafficRouting == nil {
 		return
 	}
+	l.checkRoutePods(obj, ro)
 	if istio := c.TrafficRouting.Istio; istio != nil {
 		l.checkIstio(obj, ix, istio, c)
 	}
