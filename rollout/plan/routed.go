@@ -105,6 +105,11 @@ func (p *planner) routedHoldWeight(weight int32) bool {
 	s, n := p.in.Stable, p.in.New
 	applied, _ := p.applied()
 	canary := p.routedCanarySize(max(weight, applied))
+	if canary == 0 && applied > 0 {
+		// A setCanaryScale of 0 (steps changed under a weight the router still
+		// carries) takes the pods only once the traffic has left them.
+		canary = n.Replicas
+	}
 	stable := p.routedStableSize(min(weight, applied))
 	p.setReplicasAtOnce(map[string]int32{n.Name: canary, s.Name: stable})
 
