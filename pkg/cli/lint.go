@@ -18,11 +18,12 @@ func newLintCommand() *cobra.Command {
 		Short: "Check Rollouts, analysis templates and the objects they reference, offline",
 		Long: "Lint validates every sluice.dev/v1alpha1 Rollout, AnalysisTemplate, ClusterAnalysisTemplate\n" +
 			"and AnalysisRun in the files without a cluster: unknown fields, the rules of the CRD schema,\n" +
-			"the controller's InvalidSpec rules and analysis expressions. References are checked against\n" +
-			"the other objects in the files: Services (and that their selectors fit the pod template),\n" +
-			"VirtualServices, DestinationRules, HTTPRoutes, workloadRef Deployments and analysis templates\n" +
-			"with their arguments. A reference is only checked when the files hold objects of its kind;\n" +
-			"--strict adds a note for each reference left to the cluster. Other kinds are skipped.\n" +
+			"the controller's InvalidSpec rules, analysis expressions and Prometheus queries. References\n" +
+			"are checked against the other objects in the files: Services (and that their selectors fit\n" +
+			"the pod template), VirtualServices, DestinationRules, HTTPRoutes, workloadRef Deployments and\n" +
+			"analysis templates with their arguments. A reference is only checked when the files hold\n" +
+			"objects of its kind; --strict adds a note for each reference left to the cluster. Other kinds\n" +
+			"are skipped.\n" +
 			"A directory means its *.yaml, *.yml and *.json files; - reads stdin.\n" +
 			"Exit 0 when there is no error (warnings allowed), 1 otherwise.",
 		Example: "  kubectl sluice lint -f rollout.yaml -f analysistemplate.yaml\n" +

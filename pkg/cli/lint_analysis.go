@@ -110,7 +110,8 @@ func noMetricMessage(metricName string, metrics []string) string {
 }
 
 // checkMetric checks one metric: every {{args.NAME}} it uses is declared, its
-// conditions compile, its counts are numbers, and its provider is usable.
+// conditions compile, its Prometheus query parses, its counts are numbers,
+// and its provider is usable.
 func (l *linter) checkMetric(obj *lintObject, at string, m *v1alpha1.Metric, args templateArgs) {
 	walkStrings(valueAt(obj.raw, at), at, func(path, s string) {
 		for _, name := range argReferences(s) {
@@ -120,6 +121,9 @@ func (l *linter) checkMetric(obj *lintObject, at string, m *v1alpha1.Metric, arg
 		}
 	})
 	l.checkConditions(obj, at, m, args)
+	if prom := m.Provider.Prometheus; prom != nil {
+		l.checkPromQL(obj, at+".provider.prometheus.query", prom.Query, args)
+	}
 	l.checkCounts(obj, at, m)
 	if web := m.Provider.Web; web != nil && web.Body != "" && len(web.JSONBody) > 0 {
 		l.errorf(obj, at+".provider.web", "body and jsonBody are both set; set one of them")
