@@ -218,23 +218,24 @@ func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss
 		svc, _ := c.serviceLister.Services(ro.Namespace).Get(name)
 		return svc
 	}
-	// A Service's EndpointSlices are read while the production Service already
-	// selects the new ReplicaSet and the cutover is not yet confirmed, and while
-	// an old ReplicaSet still has pods: those stay until no Service may still
-	// send them traffic (plan's stillServed).
+	// Every Service's EndpointSlices are read whenever a ReplicaSet may be scaled
+	// down: during an update (the new ReplicaSet is not the stable one: its
+	// steps, an abort, the cutover) and while an old ReplicaSet still has pods.
+	// The plan keeps a ReplicaSet's pods while any Service's slices do not show
+	// that Service's selection alone (plan's servedByServices), so a Service
+	// left unread there would hold them for ever: an aborted canary kept its
+	// pods until a retry. At rest (the stable ReplicaSet alone) none is read.
 	othersRun := slices.ContainsFunc(in.Others, func(rs *plan.ReplicaSet) bool { return rs.Pods > 0 || rs.Replicas > 0 })
-	settling := func(svc *corev1.Service) bool {
-		return othersRun || ro.Status.StableRS != newHash && svc != nil && svc.Spec.Selector[HashLabel] == newHash
-	}
+	moving := othersRun || ro.Status.StableRS != newHash
 	if canary := ro.Spec.Strategy.Canary; canary != nil {
 		svcs.stable, svcs.canary = get(canary.StableService), get(canary.CanaryService)
-		in.StableService = c.observeService(svcs.stable, settling(svcs.stable))
-		in.CanaryService = c.observeService(svcs.canary, othersRun)
+		in.StableService = c.observeService(svcs.stable, moving)
+		in.CanaryService = c.observeService(svcs.canary, moving)
 	} else {
 		bg := ro.Spec.Strategy.BlueGreen
 		svcs.active, svcs.preview = get(bg.ActiveService), get(bg.PreviewService)
-		in.ActiveService = c.observeService(svcs.active, settling(svcs.active))
-		in.PreviewService = c.observeService(svcs.preview, othersRun)
+		in.ActiveService = c.observeService(svcs.active, moving)
+		in.PreviewService = c.observeService(svcs.preview, moving)
 	}
 	return in, svcs
 }
