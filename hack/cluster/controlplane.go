@@ -128,7 +128,7 @@ func (cp *controlPlane) startEtcd(ctx context.Context, r *runner) error {
 // startAPIServer runs kube-apiserver on 127.0.0.1 against the etcd above.
 func (cp *controlPlane) startAPIServer(ctx context.Context, r *runner) error {
 	o, pk := cp.o, cp.pki
-	p, err := r.start("kube-apiserver", stopWithAPIServer, filepath.Join(o.binDir(), "kube-apiserver"), []string{
+	p, err := r.start("kube-apiserver", stopWithAPIServer, filepath.Join(o.binDir(), "kube-apiserver"), append([]string{
 		"--etcd-servers=" + fmt.Sprintf("http://127.0.0.1:%d", o.etcdPort),
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
@@ -161,7 +161,7 @@ func (cp *controlPlane) startAPIServer(ctx context.Context, r *runner) error {
 		// close the listener without waiting out the 60 s request timeout
 		// for long-running watches.
 		"--shutdown-send-retry-after=true",
-	}, nil)
+	}, o.apiserverArgs...), nil)
 	if err != nil {
 		return err
 	}

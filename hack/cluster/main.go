@@ -9,6 +9,9 @@
 //	go run ./hack/cluster env     print shell exports (eval $(... env))
 //	go run ./hack/cluster build   only build the binaries into the cache
 //
+// and, for the fault-injection suite (test/faults), on one recorded process:
+// pid, signal, stop-process, start-process, and compact (etcd).
+//
 // Binaries are cached outside the repository (see cacheRoot); the run state
 // (certificates, kubeconfig, etcd data, logs, PIDs) lives in --state-dir.
 package main
@@ -31,6 +34,13 @@ commands:
   env     print shell exports for the running cluster: eval $(go run ./hack/cluster env)
   build   build missing binaries into the cache and exit
 
+fault injection (test/faults), on one process recorded in state.json:
+  pid NAME             print its PID
+  signal NAME SIG      send STOP, CONT, TERM or KILL
+  stop-process NAME    stop it (SIGTERM, SIGKILL after 10s) and wait until it is gone
+  start-process NAME   start it again with its recorded command line; records the new PID
+  compact              compact etcd up to its current revision (older watches get 410 Gone)
+
 Run "go run ./hack/cluster <command> -h" for the flags of a command.
 `
 
@@ -52,6 +62,16 @@ func main() {
 		err = runEnv(args)
 	case "build":
 		err = runBuild(ctx, args)
+	case "pid":
+		err = runPID(args)
+	case "signal":
+		err = runSignal(args)
+	case "stop-process":
+		err = runStopProcess(args)
+	case "start-process":
+		err = runStartProcess(args)
+	case "compact":
+		err = runCompact(ctx, args)
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 	default:

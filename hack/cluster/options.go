@@ -38,7 +38,17 @@ type options struct {
 	schedulerPort     int
 	exporterPort      int
 	prometheusPort    int
+
+	// apiserverArgs are extra kube-apiserver flags, after the harness's own
+	// (the fault suite turns the watch cache off with them).
+	apiserverArgs stringList
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, " ") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // newFlagSet registers the flags common to all commands: where the state and
 // the binary cache are.
@@ -61,6 +71,7 @@ func addUpFlags(fs *flag.FlagSet, o *options) {
 	fs.IntVar(&o.schedulerPort, "scheduler-port", 16259, "kube-scheduler secure (health) port")
 	fs.IntVar(&o.exporterPort, "exporter-port", 19100, "test exporter port")
 	fs.IntVar(&o.prometheusPort, "prometheus-port", 19090, "Prometheus port")
+	fs.Var(&o.apiserverArgs, "apiserver-arg", "an extra kube-apiserver flag, e.g. --apiserver-arg=--watch-cache=false (repeatable)")
 }
 
 // resolve fills in the defaults that depend on the environment: the repository
