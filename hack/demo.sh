@@ -64,7 +64,7 @@ The demo Rollout is Healthy on example/demo:green, and everything is still runni
   export PATH=${bin}:\$PATH                     # kubectl-sluice, so "kubectl sluice" works
   alias kubectl=${kubectl}
 
-  kubectl sluice get rollout demo -w              # watch it (exits when Healthy or Degraded)
+  kubectl sluice get rollout demo -w              # watch it (exits once Healthy or Degraded and settled)
   kubectl sluice set image demo '*=example/demo:v3'
   kubectl sluice promote demo                     # past the indefinite pause
   kubectl sluice abort demo                       # back to stable
@@ -76,18 +76,27 @@ Make the canary fail its analysis and watch sluice abort the next release:
 
   curl -X POST localhost:19100/control -d '{"version":"canary","errorRate":0.5}'
   kubectl sluice set image demo '*=example/demo:red'
-  kubectl sluice get rollout demo -w              # the analysis fails → aborted, back to stable
+  kubectl sluice get rollout demo -w              # the analysis fails → aborted; exits 1 once back on stable
   curl -X POST localhost:19100/control -d '{"version":"canary","errorRate":0}'
   kubectl sluice retry demo                       # a fresh analysis run; it passes
   kubectl get events --field-selector involvedObject.name=demo
+
+The other examples work here as they are; the comments at the top of each say what every
+step does. Blue-green with a pre-promotion analysis of web-preview in Prometheus:
+
+  kubectl apply -f manifests/examples/analysistemplate.yaml -f manifests/examples/bluegreen.yaml
+  kubectl sluice set image web-bg '*=ghcr.io/example/web:1.1.0'
+  kubectl sluice get rollout web-bg -w            # preview, a 2-minute analysis, then paused:
+  kubectl sluice promote web-bg                   #   promote from another terminal
 
 A routed canary (Istio VirtualService weights; the cluster has the CRDs, no mesh), with the
 exporter's traffic following the weights so Prometheus sees the canary's share:
 
   kubectl apply -f manifests/examples/istio-canary.yaml
   curl -X POST localhost:19100/apps -d '{"name":"shop","namespace":"default","rollout":"shop","rate":100}'
-  kubectl sluice set image shop '*=example/shop:2' && kubectl sluice get rollout shop -w
-  kubectl get virtualservice shop -o yaml          # the weights sluice set
+  kubectl sluice set image shop '*=example/shop:2'
+  kubectl sluice promote shop                      # at each pause: beta testers' header route, 10%, 50%
+  kubectl get virtualservice shop -o yaml          # the weights and routes sluice set
 
 Controller log: .cluster/logs/sluice-controller.log
 Stop everything: make demo-down
