@@ -30,17 +30,34 @@ func PauseDuration(pause *v1alpha1.RolloutPause) (d time.Duration, ok bool, err 
 	}
 	v := pause.Duration
 	if v.Type == intstr.Int {
-		return time.Duration(v.IntVal) * time.Second, true, nil
+		return pauseSeconds(int64(v.IntVal), strconv.Itoa(int(v.IntVal)))
 	}
 	s := strings.TrimSpace(v.StrVal)
-	if n, err := strconv.Atoi(s); err == nil {
-		return time.Duration(n) * time.Second, true, nil
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return pauseSeconds(n, s)
 	}
 	d, err = time.ParseDuration(s)
 	if err != nil || d < 0 {
 		return 0, false, fmt.Errorf("invalid pause duration %q", s)
 	}
 	return d, true, nil
+}
+
+// maxPauseSeconds is the longest pause a time.Duration holds (about 292 years).
+const maxPauseSeconds = int64(1<<63-1) / int64(time.Second)
+
+// pauseSeconds converts a pause given in seconds. A count beyond what a
+// time.Duration holds would wrap around (the schema lets "18446744074" through,
+// which would wrap to a pause of 0.29 s), and a negative one never ends a pause
+// the way the user meant; both are errors.
+func pauseSeconds(n int64, text string) (time.Duration, bool, error) {
+	if n < 0 {
+		return 0, false, fmt.Errorf("invalid pause duration %q", text)
+	}
+	if n > maxPauseSeconds {
+		return 0, false, fmt.Errorf("invalid pause duration %q: more than %d seconds", text, maxPauseSeconds)
+	}
+	return time.Duration(n) * time.Second, true, nil
 }
 
 // describeStep names a step for events and messages.
