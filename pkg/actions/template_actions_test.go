@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/pkg/cli/view"
 )
 
 func template(image string) corev1.PodTemplateSpec {
@@ -30,10 +29,10 @@ func revisions() []*appsv1.ReplicaSet {
 	for rev := 1; rev <= 3; rev++ {
 		t := template(fmt.Sprintf("web:%d", rev))
 		hash := fmt.Sprintf("h%d", rev)
-		t.Labels[view.HashLabel] = hash
+		t.Labels[hashLabel] = hash
 		rss = append(rss, &appsv1.ReplicaSet{
-			ObjectMeta: metav1.ObjectMeta{Name: "web-" + hash, Labels: map[string]string{view.HashLabel: hash},
-				Annotations: map[string]string{view.RevisionAnnotation: fmt.Sprint(rev)}},
+			ObjectMeta: metav1.ObjectMeta{Name: "web-" + hash, Labels: map[string]string{hashLabel: hash},
+				Annotations: map[string]string{revisionAnnotation: fmt.Sprint(rev)}},
 			Spec: appsv1.ReplicaSetSpec{Template: t},
 		})
 	}
@@ -90,7 +89,7 @@ func TestUndo(t *testing.T) {
 			if image(got) != tc.wantImage || c.Done != tc.want {
 				t.Errorf("image %s, %q; want %s, %q", image(got), c.Done, tc.wantImage, tc.want)
 			}
-			if _, ok := got.Spec.Template.Labels[view.HashLabel]; ok {
+			if _, ok := got.Spec.Template.Labels[hashLabel]; ok {
 				t.Error("the hash label was copied into the template")
 			}
 		})

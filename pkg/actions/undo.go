@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/pkg/cli/view"
 )
 
 // Undo returns the decision that copies the pod template of an earlier
@@ -27,7 +26,7 @@ func Undo(rss []*appsv1.ReplicaSet, toRevision int64) Decision {
 		if err != nil {
 			return Change{}, err
 		}
-		revision := view.Revision(target.Annotations)
+		revision := revisionOf(target.Annotations)
 		if revision == current && specObserved(ro) {
 			return Change{}, nothingToDo("rollout %q is already at revision %d: nothing to undo", ro.Name, revision)
 		}
@@ -52,12 +51,12 @@ func Undo(rss []*appsv1.ReplicaSet, toRevision int64) Decision {
 func undoTarget(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet, toRevision int64) (target *appsv1.ReplicaSet, current int64, err error) {
 	byRevision := map[int64]*appsv1.ReplicaSet{}
 	for _, rs := range rss {
-		rev := view.Revision(rs.Annotations)
+		rev := revisionOf(rs.Annotations)
 		if rev == 0 {
 			continue
 		}
 		byRevision[rev] = rs
-		if rs.Labels[view.HashLabel] == ro.Status.CurrentPodHash && ro.Status.CurrentPodHash != "" {
+		if rs.Labels[hashLabel] == ro.Status.CurrentPodHash && ro.Status.CurrentPodHash != "" {
 			current = rev
 		}
 	}
@@ -98,7 +97,7 @@ func templateOf(rs *appsv1.ReplicaSet) (*corev1.PodTemplateSpec, error) {
 		return nil, err
 	}
 	t := rs.Spec.Template.DeepCopy()
-	delete(t.Labels, view.HashLabel)
+	delete(t.Labels, hashLabel)
 	t.Labels = withoutKeys(t.Labels, md.Labels)
 	t.Annotations = withoutKeys(t.Annotations, md.Annotations)
 	return t, nil
@@ -110,14 +109,14 @@ func templateOf(rs *appsv1.ReplicaSet) (*corev1.PodTemplateSpec, error) {
 // names exactly the keys it added. A ReplicaSet without a record never had any.
 func roleMetadataOf(rs *appsv1.ReplicaSet) (v1alpha1.PodTemplateMetadata, error) {
 	var md v1alpha1.PodTemplateMetadata
-	raw, ok := rs.Annotations[view.RoleMetadataAnnotation]
+	raw, ok := rs.Annotations[roleMetadataAnnotation]
 	if !ok {
 		return md, nil
 	}
 	if err := json.Unmarshal([]byte(raw), &md); err != nil {
 		// Without the record sluice's labels cannot be told from the user's.
 		return md, fmt.Errorf("ReplicaSet %q: cannot read its %s annotation (%v): cannot tell the role metadata sluice added from the template's own",
-			rs.Name, view.RoleMetadataAnnotation, err)
+			rs.Name, roleMetadataAnnotation, err)
 	}
 	return md, nil
 }
