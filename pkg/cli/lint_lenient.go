@@ -56,7 +56,9 @@ func (l *linter) decode(obj *lintObject) bool {
 			return true
 		}
 		bad := undecodable(raw, goType, "", nil)
-		if bad == nil {
+		if bad == nil || len(bad.steps) == 0 || slices.Contains(obj.undecoded, bad.path) {
+			// No one value to blame, or one that null does not cure: the
+			// object cannot be decoded past this error.
 			l.record(obj, sevError, "", strings.TrimPrefix(oneLine(err.Error()), "json: "))
 			return false
 		}
