@@ -58,6 +58,9 @@ func selectValue(doc any, path string) (any, error) {
 	if err := jp.Parse(path); err != nil {
 		return nil, fmt.Errorf("jsonPath %s is not valid: %v", path, err)
 	}
+	if part := constantPart(path); part != "" {
+		return nil, fmt.Errorf("jsonPath %s is not valid: %s is not read from the response; select a value, e.g. {$.data.value}", path, part)
+	}
 	results, err := jp.FindResults(doc)
 	if err != nil {
 		// Some jsonpath errors print the value they failed on, which may be a
