@@ -89,6 +89,13 @@ func TestLintGoesPastWrongTypes(t *testing.T) {
 			},
 		},
 		{
+			name: "a selector value of the wrong type: no selector mismatch for the value lint could not read",
+			old:  "    matchLabels: {app: web}\n", new: "    matchLabels: {app: 1}\n",
+			findings: []string{
+				doc + `spec.selector.matchLabels[app]: expected a string, got the number 1`,
+			},
+		},
+		{
 			name: "trafficRouting of the wrong type: no warnings for fields that need a router",
 			old:  "        managedRoutes: [{name: beta}]\n", new: "        managedRoutes: beta\n",
 			findings: []string{

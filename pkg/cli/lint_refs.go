@@ -115,7 +115,7 @@ func (l *linter) podLabels(obj *lintObject, ro *v1alpha1.Rollout, ix refIndex) (
 	}
 	labels := stringMap(valueAt(dep.raw, "spec.template.metadata.labels"))
 	where := fmt.Sprintf("the pod template labels of Deployment %q", ref.Name)
-	if p := specvalidation.Selector(ro.Spec.Selector, labels, where); p != nil {
+	if p := specvalidation.Selector(ro.Spec.Selector, labels, where); p != nil && !obj.partlyLost("spec.selector") {
 		l.errorf(obj, p.Field, "%s", p.Message)
 	}
 	return labels, true

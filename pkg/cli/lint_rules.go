@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -46,7 +47,7 @@ func (l *linter) fieldErrors(obj *lintObject, errs field.ErrorList) {
 // Rollout.
 func (l *linter) checkRollout(obj *lintObject, ro *v1alpha1.Rollout) {
 	for _, p := range specvalidation.Rollout(ro) {
-		if other, reads := validationReads(p.Field); reads && obj.partlyLost(other) {
+		if slices.ContainsFunc(validationReads(p.Field), obj.partlyLost) {
 			continue
 		}
 		l.errorf(obj, p.Field, "%s", p.Message)
@@ -62,18 +63,18 @@ func (l *linter) checkRollout(obj *lintObject, ro *v1alpha1.Rollout) {
 	}
 }
 
-// validationReads is the other field a controller rule reads to judge a
-// field, if any: the selector is judged by the pod labels, and a route step's
-// name by the router's managedRoutes. While that field did not decode, the
-// rule saw it unset and its problem is not reported.
-func validationReads(field string) (string, bool) {
+// validationReads are the fields a controller rule reads, as a whole, to judge
+// a field: the selector is judged with all its labels against the pod labels,
+// and a route step's name by the router's managedRoutes. While part of one did
+// not decode, the rule saw it incomplete and its problem is not reported.
+func validationReads(field string) []string {
 	switch {
 	case field == "spec.selector":
-		return "spec.template.metadata.labels", true
+		return []string{"spec.selector", "spec.template.metadata.labels"}
 	case strings.HasSuffix(field, ".setHeaderRoute.name"), strings.HasSuffix(field, ".setMirrorRoute.name"):
-		return trafficRoutingPath, true
+		return []string{trafficRoutingPath}
 	}
-	return "", false
+	return nil
 }
 
 // checkPodTemplate checks the parts of a pod template that the ReplicaSet (or
