@@ -88,8 +88,12 @@ func (f finding) String() string {
 	if f.path != "" {
 		where += ": " + f.path
 	}
-	return fmt.Sprintf("%s: %s: %s", f.sev, where, f.msg)
+	// A name, key or value from the file may hold a line break (a folded YAML
+	// scalar); escape it so that every finding stays one line.
+	return oneLineFinding.Replace(fmt.Sprintf("%s: %s: %s", f.sev, where, f.msg))
 }
+
+var oneLineFinding = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\r`)
 
 // print writes the findings in input order and the summary line, and returns the
 // number of errors.

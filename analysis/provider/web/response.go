@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -34,7 +35,13 @@ func readJSON(body io.Reader) (any, error) {
 	}
 	var doc any
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("response is not valid JSON: %v", err)
+		// A number beyond float64 (1e400) is valid JSON that a float64 cannot
+		// hold; the decoder's message quotes all of it, so keep it short.
+		var tooBig *json.UnmarshalTypeError
+		if errors.As(err, &tooBig) {
+			return nil, fmt.Errorf("response holds a number beyond the float64 range: %s", shorten(tooBig.Value, 40))
+		}
+		return nil, fmt.Errorf("response is not valid JSON: %s", truncate(err.Error()))
 	}
 	return doc, nil
 }
@@ -111,4 +118,16 @@ func truncate(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// shorten keeps the first n bytes of s (never splitting a UTF-8 character)
+// and says how long it was.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return fmt.Sprintf("%s… (%d characters)", s[:n], len(s))
 }
