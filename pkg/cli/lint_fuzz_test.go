@@ -108,10 +108,10 @@ func checkLintReport(t *testing.T, out string, errors int, strict bool) {
 // lintSeeds are small manifests that reach the schema and CEL rules with
 // values of the wrong type, maps and lists, where map order could matter.
 var lintSeeds = []string{
-	`{"apiVersion":"rollouts.sluice.dev/v1alpha1","kind":"Rollout","metadata":{"name":"x"},"spec":{"strategy":{"canary":{"steps":[{"setWeight":101,"pause":{}}]}}}}`,
-	"apiVersion: rollouts.sluice.dev/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template: {metadata: {labels: {app: api}}}\n  strategy: {canary: {maxSurge: 0, maxUnavailable: 0, steps: [{setCanaryScale: {weight: 1, replicas: 2}}]}}\n",
-	"apiVersion: rollouts.sluice.dev/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  args: [{name: a, value: x, valueFrom: {}}]\n  metrics: [{name: m, count: 3, provider: {prometheus: {query: 'up{'}}}, {name: m, count: 2}]\n",
-	"kind: List\napiVersion: v1\nitems:\n- 1\n- {apiVersion: rollouts.sluice.dev/v1alpha1, kind: Rollout, spec: {workloadRef: {}, template: {}}}\n",
-	"apiVersion: rollouts.sluice.dev/v1alpha1\nkind: Rollout\nspec: {strategy: {blueGreen: {activeService: a, previewService: a, x: 1, y: 2, z: 3}}}\n---\n--- # c\n{]\n",
-	"apiVersion: rollouts.sluice.dev/v1alpha1\nkind: Rollout\nmetadata: {name: \"a\\nb\"}\nspec: {\"bad\\nkey\": 1, strategy: {canary: {steps: [{pause: {duration: \"18446744074\"}}]}}}\n",
+	`{"apiVersion":"sluice.dev/v1alpha1","kind":"Rollout","metadata":{"name":"x"},"spec":{"strategy":{"canary":{"steps":[{"setWeight":101,"pause":{}}]}}}}`,
+	"apiVersion: sluice.dev/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template: {metadata: {labels: {app: api}}}\n  strategy: {canary: {maxSurge: 0, maxUnavailable: 0, steps: [{setCanaryScale: {weight: 1, replicas: 2}}]}}\n",
+	"apiVersion: sluice.dev/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  args: [{name: a, value: x, valueFrom: {}}]\n  metrics: [{name: m, count: 3, provider: {prometheus: {query: 'up{'}}}, {name: m, count: 2}]\n",
+	"kind: List\napiVersion: v1\nitems:\n- 1\n- {apiVersion: sluice.dev/v1alpha1, kind: Rollout, spec: {workloadRef: {}, template: {}}}\n",
+	"apiVersion: sluice.dev/v1alpha1\nkind: Rollout\nspec: {strategy: {blueGreen: {activeService: a, previewService: a, x: 1, y: 2, z: 3}}}\n---\n--- # c\n{]\n",
+	"apiVersion: sluice.dev/v1alpha1\nkind: Rollout\nmetadata: {name: \"a\\nb\"}\nspec: {\"bad\\nkey\": 1, strategy: {canary: {steps: [{pause: {duration: \"18446744074\"}}]}}}\n",
 }

@@ -280,7 +280,7 @@ var rolloutSeeds = []struct{ manifest, build string }{
 	{seedCanary + "      trafficRouting: {istio: {virtualService: {name: v}}}\n      stableService: a\n      canaryService: a\n", ""},
 }
 
-const seedCanary = `apiVersion: rollouts.sluice.dev/v1alpha1
+const seedCanary = `apiVersion: sluice.dev/v1alpha1
 kind: Rollout
 metadata: {name: web}
 spec:
