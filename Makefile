@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X github.com/sluice-dev/sluice/pkg/version.Version=$(VERSION)
 
 CLUSTER := $(GO) run ./hack/cluster
 
-.PHONY: all build codegen manifests verify test-unit test test-e2e e2e fuzz bench cluster-up cluster-down demo demo-down help
+.PHONY: all build codegen manifests verify test-unit test test-e2e e2e test-faults faults faults-cluster-up faults-cluster-down fuzz bench cluster-up cluster-down demo demo-down help
 
 all: build
 
@@ -35,8 +35,8 @@ verify:
 test-unit:
 	$(GO) test -count=1 ./...
 
-## test: all tests: unit, then end to end on a local cluster started (and stopped) for the run
-test: test-unit test-e2e
+## test: all tests: unit, end to end, then the fault suite, each cluster started (and stopped) for its run
+test: test-unit test-e2e test-faults
 
 ## test-e2e: start the local cluster, run the e2e tests against it, stop it
 test-e2e: build
@@ -49,6 +49,31 @@ test-e2e: build
 ## e2e: run the e2e tests against an already running cluster (make cluster-up)
 e2e: build
 	SLUICE_CONTROLLER_BIN=$(BIN)/sluice-controller $(GO) test -tags e2e -count=1 -timeout 40m ./test/e2e/... $(E2E_ARGS)
+
+## test-faults: the fault-injection suite (test/faults, docs/reliability.md) on a cluster of its own
+##   (.cluster-faults, other ports: it restarts and freezes that cluster's API server), started and
+##   stopped for the run. SLUICE_FAULT_SEED=N replays a run; FAULTS_ARGS='-run TestX -v' narrows it.
+FAULTS_DIR   := $(CURDIR)/.cluster-faults
+FAULTS_FLAGS := --state-dir $(FAULTS_DIR) --etcd-port 14379 --etcd-peer-port 14380 --apiserver-port 14443 \
+	--controller-manager-port 14257 --scheduler-port 14259 --exporter-port 14100 --prometheus-port 14090 \
+	--apiserver-arg=--watch-cache=false
+test-faults: build
+	@$(CLUSTER) down --state-dir $(FAULTS_DIR) >/dev/null 2>&1 || true
+	$(CLUSTER) up $(FAULTS_FLAGS)
+	@status=0; $(MAKE) --no-print-directory faults || status=$$?; \
+	  $(CLUSTER) down --state-dir $(FAULTS_DIR); exit $$status
+
+## faults: run the fault suite against an already running fault cluster (make faults-cluster-up)
+faults: build
+	SLUICE_CLUSTER_DIR=$(FAULTS_DIR) SLUICE_CONTROLLER_BIN=$(BIN)/sluice-controller \
+	  $(GO) test -tags faults -count=1 -timeout 20m ./test/faults/... $(FAULTS_ARGS)
+
+## faults-cluster-up / faults-cluster-down: the fault suite's own cluster
+faults-cluster-up:
+	$(CLUSTER) up $(FAULTS_FLAGS)
+
+faults-cluster-down:
+	$(CLUSTER) down --state-dir $(FAULTS_DIR)
 
 ## bench: the scale benchmark (test/bench, docs/benchmarks.md) at its defaults (N=1000 Rollouts),
 ##   on the local cluster: started for the run (and stopped after) unless one is running. BENCH_ARGS='-n 100 --idle 1m'

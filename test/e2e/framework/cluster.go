@@ -23,6 +23,12 @@ type ClusterInfo struct {
 	BinDir        string `json:"binDir"`
 	// Kubectl is the kubectl binary of the cluster's Kubernetes version.
 	Kubectl string `json:"kubectl"`
+	// StateDir is the cluster's --state-dir (state.json, logs); LogDir its
+	// logs directory.
+	StateDir string `json:"stateDir"`
+	LogDir   string `json:"logDir"`
+	// APIServerURL is https://127.0.0.1:PORT.
+	APIServerURL string `json:"apiServerURL"`
 }
 
 // LoadClusterInfo reads cluster.json from $SLUICE_CLUSTER_DIR, or from .cluster in

@@ -522,3 +522,33 @@ func CeilShare(part, whole int64) int64 {
 	}
 	return int64(math.Ceil(100 * float64(part) / float64(whole)))
 }
+
+// NewSidesState builds the state SidesSampler would replay from objects read
+// some other way (a poll that brackets its reads, in test/faults): the
+// VirtualService vs, the DestinationRule dr ("" for a host split), and the
+// namespace's ReplicaSets, pods, Services and EndpointSlices. Objects of
+// other kinds are ignored.
+func NewSidesState(vs, dr string, objects []*unstructured.Unstructured) *SidesState {
+	st := &SidesState{vs: vs, dr: dr, objs: map[string]map[string]*unstructured.Unstructured{}}
+	for _, obj := range objects {
+		var gvr schema.GroupVersionResource
+		switch obj.GetKind() {
+		case "VirtualService":
+			gvr = sidesVirtualServices
+		case "DestinationRule":
+			gvr = sidesDestinationRules
+		case "ReplicaSet":
+			gvr = sidesReplicaSets
+		case "Pod":
+			gvr = sidesPods
+		case "Service":
+			gvr = sidesServices
+		case "EndpointSlice":
+			gvr = sidesEndpointSlices
+		default:
+			continue
+		}
+		st.apply(sideChange{gvr: gvr, obj: obj})
+	}
+	return st
+}
