@@ -53,4 +53,3 @@ func promSamples(promURL, query string) (int, error) {
 	}
 	return len(body.Data.Result), nil
 }
-
