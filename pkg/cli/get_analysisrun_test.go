@@ -100,11 +100,10 @@ func TestGetAnalysisRunWatch(t *testing.T) {
 			final := run.Status
 			run.Status = v1alpha1.AnalysisRunStatus{Phase: v1alpha1.AnalysisPhaseRunning, StartedAt: final.StartedAt}
 			c := newFakeCluster(t, run)
-			done := make(chan result, 1)
-			go func() { done <- c.run("get", "analysisrun", run.Name, "-w") }()
-			time.Sleep(200 * time.Millisecond)
+			w := startCommand(c.options(), "get", "analysisrun", run.Name, "-w")
+			w.waitFrame(t, "Running")
 			select {
-			case r := <-done:
+			case r := <-w.done:
 				t.Fatalf("get analysisrun -w exited while the run was Running: %+v", r)
 			default:
 			}
@@ -117,7 +116,7 @@ func TestGetAnalysisRunWatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			select {
-			case r := <-done:
+			case r := <-w.done:
 				if frames := strings.Count(r.stdout, "Name:"); frames < 2 || !strings.Contains(r.stdout, "Status:     ◌ Running") {
 					t.Errorf("want a Running frame and the final one, got %d frames:\n%s", frames, r.stdout)
 				}

@@ -125,11 +125,10 @@ func TestGetRolloutNotFound(t *testing.T) {
 // TestGetRolloutWatchExitsWhenHealthy follows a paused rollout to Healthy.
 func TestGetRolloutWatchExitsWhenHealthy(t *testing.T) {
 	c := newFakeCluster(t, canaryAtTimedPause()...)
-	done := make(chan result, 1)
-	go func() { done <- c.run("get", "rollout", "web", "-w") }()
-	time.Sleep(200 * time.Millisecond)
+	w := startCommand(c.options(), "get", "rollout", "web", "-w")
+	w.waitFrame(t, "Paused")
 	select {
-	case r := <-done:
+	case r := <-w.done:
 		t.Fatalf("get -w exited while Paused: %+v", r)
 	default:
 	}
@@ -137,7 +136,7 @@ func TestGetRolloutWatchExitsWhenHealthy(t *testing.T) {
 		st.Phase, st.Message, st.StableRS = v1alpha1.RolloutPhaseHealthy, "", canaryHash
 	})
 	select {
-	case r := <-done:
+	case r := <-w.done:
 		wantExit(t, r, 0)
 		frames := strings.Count(r.stdout, "Name:")
 		if frames < 2 || !strings.Contains(r.stdout, "✔ Healthy") {
@@ -156,17 +155,16 @@ func TestGetRolloutWatchExitsOneWhenDegraded(t *testing.T) {
 	ro.Status.Phase, ro.Status.Message = v1alpha1.RolloutPhaseDegraded, "RolloutAborted: Rollout aborted"
 	ro.Status.ObservedGeneration = 1 // stale: must count as Progressing
 	c := newFakeCluster(t, objs...)
-	done := make(chan result, 1)
-	go func() { done <- c.run("get", "rollout", "web", "--watch") }()
-	time.Sleep(200 * time.Millisecond)
+	w := startCommand(c.options(), "get", "rollout", "web", "--watch")
+	w.waitFrame(t, "Name:")
 	select {
-	case r := <-done:
+	case r := <-w.done:
 		t.Fatalf("get -w trusted a stale Degraded phase: %+v", r)
 	default:
 	}
 	c.updateStatus("web", func(st *v1alpha1.RolloutStatus) { st.ObservedGeneration = 2 })
 	select {
-	case r := <-done:
+	case r := <-w.done:
 		wantExit(t, r, 1)
 		wantOneErrorLine(t, r, `error: rollout "web" is Degraded: RolloutAborted: Rollout aborted`)
 	case <-time.After(10 * time.Second):

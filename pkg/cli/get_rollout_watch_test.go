@@ -45,11 +45,17 @@ type watchRun struct {
 func startGetWatch(c *fakeCluster, settleLimit time.Duration) *watchRun {
 	o := c.options()
 	o.settleLimit = settleLimit
+	return startCommand(o, "get", "rollout", "web", "-w")
+}
+
+// startCommand runs a command in the background; the test can read its output
+// as it is written (waitFrame) before it ends (wait).
+func startCommand(o *options, args ...string) *watchRun {
 	w := &watchRun{done: make(chan result, 1)}
 	go func() {
 		var stderr bytes.Buffer
 		cmd := newRootCommand(o)
-		cmd.SetArgs([]string{"get", "rollout", "web", "-w"})
+		cmd.SetArgs(args)
 		cmd.SetOut(&w.stdout)
 		cmd.SetErr(&stderr)
 		code := ReportError(&stderr, cmd.ExecuteContext(context.Background()))

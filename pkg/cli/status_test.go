@@ -109,9 +109,11 @@ func TestStatusWatchIgnoresStaleDegraded(t *testing.T) {
 func TestStatusTimeout(t *testing.T) {
 	c := newFakeCluster(t, canaryRollout())
 	start := time.Now()
-	r := waitResult(t, startStatus(c, "-w", "--timeout", "200ms"))
+	// Long enough for the first read of the in-process fake even on a loaded
+	// machine: the message names the last state seen.
+	r := waitResult(t, startStatus(c, "-w", "--timeout", "2s"))
 	wantExit(t, r, 2)
-	wantOneErrorLine(t, r, `error: timed out after 200ms waiting for rollout "web" (last: Paused - CanaryPauseStep)`)
+	wantOneErrorLine(t, r, `error: timed out after 2s waiting for rollout "web" (last: Paused - CanaryPauseStep)`)
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("took %s", elapsed)
 	}
