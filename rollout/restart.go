@@ -83,11 +83,15 @@ func (c *Controller) restartPods(ctx context.Context, ro *v1alpha1.Rollout, rss 
 	}
 	var pods []*metav1.PartialObjectMetadata
 	var available int32
+	owner := map[string]*appsv1.ReplicaSet{}
 	for _, rs := range rss {
 		available += rs.Status.AvailableReplicas
 		own, err := c.podsOf(rs)
 		if err != nil {
 			return false, 0, err
+		}
+		for _, p := range own {
+			owner[p.Name] = rs
 		}
 		pods = append(pods, own...)
 	}
@@ -98,6 +102,10 @@ func (c *Controller) restartPods(ctx context.Context, ro *v1alpha1.Rollout, rss 
 		switch {
 		case err == nil:
 			c.recorder.Eventf(ro, corev1.EventTypeNormal, "RestartingPod", "Evicted pod %s to restart it", name)
+			// The ReplicaSet's availableReplicas still counts the evicted pod
+			// until its controller rewrites the status; a sync before that
+			// would see the budget unspent and evict the next pod too.
+			c.freshness.AwaitChange(owner[name])
 		case apierrors.IsTooManyRequests(err):
 			// A PodDisruptionBudget refuses for now; try again shortly.
 			return false, 5 * time.Second, nil

@@ -34,6 +34,10 @@ type Tracker struct {
 type writes struct {
 	replaced []string
 	last     string
+	// beyond makes last itself stale too, until expires: the object is
+	// expected to change past that version (see AwaitChange).
+	beyond  bool
+	expires time.Time
 }
 
 type creation struct {
@@ -82,9 +86,23 @@ func (f *Tracker) Wrote(before, after metav1.Object) {
 		return
 	}
 	w := f.written[before.GetUID()]
+	w.beyond = false // the controller's own write is the newer version
 	w.replaced = append(w.replaced, before.GetResourceVersion())
 	w.last = after.GetResourceVersion()
 	f.written[before.GetUID()] = w
+}
+
+// AwaitChange records that obj, as cached now, is about to change because of
+// something this controller did to another object (evicting a ReplicaSet's pod
+// makes the ReplicaSet controller rewrite its status). Until the cache shows a
+// newer version, or createdWait has passed (the change may never come), Stale
+// reports obj as stale, so a sync does not act twice on counts the change will
+// correct.
+func (f *Tracker) AwaitChange(obj metav1.Object) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rv := obj.GetResourceVersion()
+	f.written[obj.GetUID()] = writes{replaced: []string{rv}, last: rv, beyond: true, expires: time.Now().Add(createdWait)}
 }
 
 // Stale reports whether a cached object is older than this controller's last
@@ -99,6 +117,15 @@ func (f *Tracker) Stale(obj metav1.Object) bool {
 		return false
 	}
 	cached := obj.GetResourceVersion()
+	if w.beyond {
+		if time.Now().After(w.expires) {
+			delete(f.written, obj.GetUID())
+			return false
+		}
+		if cached == w.last {
+			return true
+		}
+	}
 	if older, comparable := olderThan(cached, w.last); comparable {
 		if !older {
 			delete(f.written, obj.GetUID())

@@ -57,3 +57,22 @@ func TestNoWriteNothingStale(t *testing.T) {
 		t.Error("stale without a write")
 	}
 }
+
+// TestAwaitChange: after evicting a ReplicaSet's pod the controller waits for
+// the ReplicaSet's status to change: the version cached at the eviction is
+// stale, any newer one is not (and ends the wait).
+func TestAwaitChange(t *testing.T) {
+	for _, tc := range []struct{ at, later string }{{"10", "11"}, {"a", "b"}} {
+		f := New()
+		f.AwaitChange(version(tc.at))
+		if !f.Stale(version(tc.at)) {
+			t.Errorf("%s: the version cached at the eviction is not stale", tc.at)
+		}
+		if f.Stale(version(tc.later)) {
+			t.Errorf("%s: a newer version is stale", tc.later)
+		}
+		if f.Stale(version(tc.at)) {
+			t.Errorf("%s: the wait did not end once a newer version was seen", tc.at)
+		}
+	}
+}
