@@ -149,7 +149,7 @@ func runStartProcess(args []string) error {
 }
 
 // runCompact is `compact`: compact etcd's history up to its current revision,
-// so that every watch or list from an older resourceVersion gets 410 Gone.
+// so that every watch or list from a resourceVersion seen before gets 410 Gone.
 // It talks to etcd's JSON gateway, at the client URL recorded for etcd.
 func runCompact(ctx context.Context, args []string) error {
 	var o options
@@ -171,19 +171,24 @@ func runCompact(ctx context.Context, args []string) error {
 	if endpoint == "" {
 		return errors.New("the recorded etcd command has no --listen-client-urls")
 	}
-	var rangeResp struct {
+	// Two writes to a key outside Kubernetes' /registry prefix first: the
+	// compaction then removes the revisions right before the newest, so that
+	// a watch resuming from any resourceVersion a client has seen so far
+	// (at most the revision before these writes) is gone, not just one from
+	// an older one. Watching from the compaction revision itself is allowed.
+	var putResp struct {
 		Header struct {
 			Revision string `json:"revision"`
 		} `json:"header"`
 	}
-	// A range over one key is the cheapest request whose header carries the
-	// current revision.
-	if err := etcdPost(ctx, endpoint+"/v3/kv/range", `{"key":"AA=="}`, &rangeResp); err != nil {
-		return err
+	for range 2 {
+		if err := etcdPost(ctx, endpoint+"/v3/kv/put", `{"key":"L3NsdWljZS1mYXVsdHMvY29tcGFjdA==","value":"YnVtcA=="}`, &putResp); err != nil { // /sluice-faults/compact = bump
+			return err
+		}
 	}
-	rev, err := strconv.ParseInt(rangeResp.Header.Revision, 10, 64)
+	rev, err := strconv.ParseInt(putResp.Header.Revision, 10, 64)
 	if err != nil {
-		return fmt.Errorf("etcd revision %q: %w", rangeResp.Header.Revision, err)
+		return fmt.Errorf("etcd revision %q: %w", putResp.Header.Revision, err)
 	}
 	body := fmt.Sprintf(`{"revision":%d,"physical":true}`, rev)
 	if err := etcdPost(ctx, endpoint+"/v3/kv/compaction", body, nil); err != nil {

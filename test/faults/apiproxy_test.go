@@ -35,6 +35,8 @@ type apiProxy struct {
 	mu       sync.Mutex
 	requests []apiRequest
 	open     map[*http.Request]context.CancelFunc
+	// held, while not nil, keeps new requests waiting until it is closed.
+	held chan struct{}
 }
 
 // apiRequest is one request the controller sent.
@@ -96,6 +98,16 @@ func startAPIProxy(t *testing.T, c *framework.Cluster) *apiProxy {
 	}
 	p.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
+		held := p.held
+		p.mu.Unlock()
+		if held != nil {
+			select {
+			case <-held:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		p.mu.Lock()
 		p.requests = append(p.requests, apiRequest{at: time.Now(), method: r.Method, path: r.URL.Path, query: r.URL.Query(), userAgent: r.UserAgent()})
 		p.mu.Unlock()
 		ctx, cancel := context.WithCancel(r.Context())
@@ -136,6 +148,26 @@ func (p *apiProxy) cutAll() int {
 		cancel()
 	}
 	return len(p.open)
+}
+
+// hold keeps the controller's new requests waiting until release: nothing it
+// sees changes meanwhile.
+func (p *apiProxy) hold() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held == nil {
+		p.held = make(chan struct{})
+	}
+}
+
+// release lets the held requests through.
+func (p *apiProxy) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held != nil {
+		close(p.held)
+		p.held = nil
+	}
 }
 
 // writesSince lists the writes sent at or after since that match keep.

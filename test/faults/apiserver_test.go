@@ -84,8 +84,8 @@ func TestAPIServerUnreachable(t *testing.T) {
 	})
 }
 
-// TestWatchesExpire: mid-release, etcd's history is compacted up to its
-// current revision and every watch of the controller is cut (the fault
+// TestWatchesExpire: mid-release, every watch of the controller is cut and
+// etcd's history compacted up to its current revision (the fault
 // cluster's API server runs without a watch cache, so a watch is served by
 // etcd): each informer's next watch, from a revision etcd no longer has, gets
 // 410 Gone and must list again. The controller talks to the API server
@@ -113,12 +113,17 @@ func TestWatchesExpire(t *testing.T) {
 		})
 		for round := 1; round <= 2; round++ {
 			time.Sleep(between(s.rng, 300*time.Millisecond, 3*time.Second))
+			// Held and cut first, so that no informer sees a revision
+			// newer than the compaction before it watches again.
+			proxy.hold()
+			cutAt := time.Now()
+			cut := proxy.cutAll()
 			rev, err := cluster.CompactEtcd()
+			proxy.release()
 			if err != nil {
 				t.Fatal(err)
 			}
-			cutAt := time.Now()
-			t.Logf("round %d: compacted etcd at revision %d, cut %d open requests of the controller", round, rev, proxy.cutAll())
+			t.Logf("round %d: cut %d open requests of the controller, compacted etcd at revision %d", round, cut, rev)
 			waitRequests(s.f, proxy, cutAt, kinds, "list again (410 Gone on their watches)", apiRequest.relist)
 		}
 	})
