@@ -65,10 +65,16 @@ func (p *planner) blueGreenPreview() {
 	}
 	p.setReplicasAtOnce(map[string]int32{s.Name: p.replicaCount(), n.Name: preview})
 	p.pointBlueGreenServices(s, n)
-	if !p.reached(n, preview) {
+	reached := p.reached(n, preview)
+	// The pre-promotion run starts once the preview is at full size. Once it
+	// exists it is judged (and kept) even while the preview dips below that — a
+	// pod restarting, someone scaling the ReplicaSet — instead of being
+	// terminated and started again; only the promotion waits for full size.
+	if pre := p.blueGreen.PrePromotionAnalysis; pre != nil && (reached || p.in.PrePromotionAnalysis != "") &&
+		!p.judgeAnalysis(AnalysisNeed{Kind: v1alpha1.AnalysisKindPrePromotion}, p.in.PrePromotionAnalysis, "pre-promotion") {
 		return
 	}
-	if p.blueGreen.PrePromotionAnalysis != nil && !p.judgeAnalysis(AnalysisNeed{Kind: v1alpha1.AnalysisKindPrePromotion}, p.in.PrePromotionAnalysis, "pre-promotion") {
+	if !reached {
 		return
 	}
 	if p.blueGreenPauseOver() {
