@@ -53,6 +53,24 @@ func TestBadInputCatalogue(t *testing.T) {
 			want:    `spec.strategy.canary.trafficRouting.istio.destinationRule.name: DestinationRule "web-dr" not found in namespace "ns"`,
 		},
 		{
+			name: "missing VirtualService route",
+			edit: func(ro *v1alpha1.Rollout) {
+				istioRouted("")(ro)
+				ro.Spec.Strategy.Canary.TrafficRouting.Istio.VirtualService.Routes = []string{"secondary"}
+			},
+			routing: []runtime.Object{weightedVirtualService()},
+			want:    `spec.strategy.canary.trafficRouting: VirtualService ns/web-vs: http route "secondary" not found`,
+		},
+		{
+			name: "missing DestinationRule subset",
+			edit: istioRouted("web-dr"),
+			routing: []runtime.Object{weightedVirtualService(),
+				withSpec(routingObject(istio.DestinationRules, "DestinationRule", "web-dr"), map[string]any{
+					"host": "web", "subsets": []any{map[string]any{"name": "stable"}},
+				})},
+			want: `spec.strategy.canary.trafficRouting: DestinationRule ns/web-dr: subset "canary" not found`,
+		},
+		{
 			name: "missing HTTPRoute",
 			edit: func(ro *v1alpha1.Rollout) {
 				ro.Spec.Strategy.Canary.TrafficRouting = &v1alpha1.RolloutTrafficRouting{GatewayAPI: &v1alpha1.GatewayAPITrafficRouting{HTTPRoute: "web-route"}}
@@ -220,6 +238,22 @@ func routingObject(gvr schema.GroupVersionResource, kind, name string) *unstruct
 	u.SetKind(kind)
 	u.SetNamespace("ns")
 	u.SetName(name)
+	return u
+}
+
+// weightedVirtualService is VirtualService web-vs with one http route, named
+// primary, splitting between the stable and canary Services.
+func weightedVirtualService() *unstructured.Unstructured {
+	dest := func(host string, weight int64) any {
+		return map[string]any{"destination": map[string]any{"host": host}, "weight": weight}
+	}
+	return withSpec(routingObject(istio.VirtualServices, "VirtualService", "web-vs"), map[string]any{
+		"http": []any{map[string]any{"name": "primary", "route": []any{dest("web-stable", 100), dest("web-canary", 0)}}},
+	})
+}
+
+func withSpec(u *unstructured.Unstructured, spec map[string]any) *unstructured.Unstructured {
+	u.Object["spec"] = spec
 	return u
 }
 

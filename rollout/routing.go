@@ -117,6 +117,20 @@ func (c *Controller) missingRoutingObject(ro *v1alpha1.Rollout) string {
 	return ""
 }
 
+// misconfiguredRouting says what the routing objects lack for the router to
+// apply the Rollout's traffic (a named route or subset), "" when nothing.
+func (c *Controller) misconfiguredRouting(ro *v1alpha1.Rollout) string {
+	if canary := ro.Spec.Strategy.Canary; canary == nil || canary.TrafficRouting == nil {
+		return ""
+	}
+	if checker, ok := c.router(ro).(trafficrouting.Checker); ok {
+		if err := checker.Check(); err != nil {
+			return "spec.strategy.canary.trafficRouting: " + err.Error()
+		}
+	}
+	return ""
+}
+
 func (c *Controller) routingLister(gvr schema.GroupVersionResource) (cache.GenericLister, bool) {
 	if c.routing == nil {
 		return nil, false

@@ -25,6 +25,9 @@ func (c *Controller) invalidSpec(ro *v1alpha1.Rollout) string {
 	if msg := c.missingRoutingObject(ro); msg != "" {
 		return msg
 	}
+	if msg := c.misconfiguredRouting(ro); msg != "" {
+		return msg
+	}
 	if msg := c.missingTemplate(ro); msg != "" {
 		return msg
 	}

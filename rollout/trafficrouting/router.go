@@ -23,6 +23,14 @@ type Router interface {
 	Apply(ctx context.Context, s State) error
 }
 
+// Checker is a Router that can tell, from its caches and without writing,
+// whether the routing objects have what Apply needs (the named routes and
+// subsets, destinations it can weight). The controller reports a problem as
+// InvalidSpec before it scales or switches anything.
+type Checker interface {
+	Check() error
+}
+
 // ManagedByAnnotation marks the objects a Rollout routes traffic through, with
 // the Rollout's name as value.
 const ManagedByAnnotation = "sluice.dev/managed-by"
