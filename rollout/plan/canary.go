@@ -186,10 +186,7 @@ func (p *planner) aborted() {
 	s, n := p.in.Stable, p.in.New
 	p.beginAbort(fmt.Sprintf("Rollout aborted: traffic and Services back to stable ReplicaSet %s", s.Name))
 	p.setStepIndex(0)
-	canary := int32(0)
-	if p.servedByServices(n) {
-		canary = n.Replicas // its pods go once the canary Service has left them
-	}
+	canary, _ := p.keptWhileServed(0)
 	p.scaleTo(map[string]int32{s.Name: p.replicaCount(), n.Name: canary}, 0)
 	p.pointServicesAt(s, s)
 }
@@ -274,10 +271,7 @@ func (p *planner) holdWeight(weight int32) bool {
 	canary, stable, floorSurge := p.weightSplit(weight)
 	// At weight 0 the canary Service moves to stable before the canary's last
 	// pods go: until the EndpointSlices show that, they stay and the step waits.
-	held := canary == 0 && p.servedByServices(n)
-	if held {
-		canary = n.Replicas
-	}
+	canary, held := p.keptWhileServed(canary)
 	p.scaleTo(map[string]int32{n.Name: canary, s.Name: stable}, floorSurge)
 	canaryTarget := n
 	if n.Available == 0 || canary == 0 || held {

@@ -132,13 +132,10 @@ func (p *planner) routedHoldWeight(weight int32) bool {
 	// sized at 0 first has the canary Service moved to stable, and keeps its pods
 	// until the Service's EndpointSlices have left them.
 	canary, stable = p.routedCanarySize(weight), p.routedStableSize(weight)
-	held := false
 	if canary == 0 {
 		p.pointServicesAt(s, s)
-		if held = p.servedByServices(n); held {
-			canary = n.Replicas
-		}
 	}
+	canary, held := p.keptWhileServed(canary)
 	p.setReplicasAtOnce(map[string]int32{n.Name: canary, s.Name: stable})
 	return !held && p.sidesReached(n, canary, s, stable)
 }

@@ -45,6 +45,18 @@ func (p *planner) stillServed(rs *ReplicaSet) bool {
 	return p.carriesTraffic(rs) || p.servedByServices(rs)
 }
 
+// keptWhileServed is the size the new ReplicaSet may take when a plan wants it
+// at want: a canary sized at 0 keeps the replicas it had when the reconcile
+// began while a Service may still send to it (servedByServices); held says so.
+// Used wherever a canary goes to 0 — weight 0, an abort — so its pods always go
+// after the Services have left them.
+func (p *planner) keptWhileServed(want int32) (size int32, held bool) {
+	if want == 0 && p.servedByServices(p.in.New) {
+		return p.in.New.Replicas, true
+	}
+	return want, false
+}
+
 // servedByServices reports whether a Service may still send to rs's pods: one
 // selects it, or one's EndpointSlices do not show its current selection alone
 // yet (it may just have moved off rs). A ReplicaSet being scaled to 0 keeps its
