@@ -8,7 +8,7 @@ import (
 
 // MetricProvider takes a metric's measurements. Exactly one field is set.
 //
-// +kubebuilder:validation:XValidation:rule="[has(self.prometheus), has(self.web), has(self.job)].filter(x, x).size() == 1",message="metrics[].provider: set exactly one of prometheus, web or job"
+// +kubebuilder:validation:XValidation:rule="[has(self.prometheus), has(self.web), has(self.job), has(self.judge)].filter(x, x).size() == 1",message="metrics[].provider: set exactly one of prometheus, web, job or judge"
 type MetricProvider struct {
 	// Prometheus runs a PromQL query.
 	// +optional
@@ -19,6 +19,10 @@ type MetricProvider struct {
 	// Job runs a Kubernetes Job; success or failure of the Job is the measurement.
 	// +optional
 	Job *JobMetric `json:"job,omitempty"`
+	// Judge compares the canary with the baseline in Prometheus, metric by
+	// metric, with statistics; it decides the measurement's phase itself.
+	// +optional
+	Judge *JudgeMetric `json:"judge,omitempty"`
 }
 
 // PrometheusMetric queries a Prometheus server.

@@ -151,6 +151,9 @@ type TrafficWeights struct {
 	Canary WeightDestination `json:"canary"`
 	// Stable is the stable side.
 	Stable WeightDestination `json:"stable"`
+	// Baseline is the baseline side, while a baseline runs (canary.baseline).
+	// +optional
+	Baseline *WeightDestination `json:"baseline,omitempty"`
 	// Verified is true once the router reported the weights took effect.
 	// +optional
 	Verified *bool `json:"verified,omitempty"`

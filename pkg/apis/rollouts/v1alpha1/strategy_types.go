@@ -9,6 +9,8 @@ import (
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.stableService) || !has(self.canaryService) || self.stableService != self.canaryService",message="spec.strategy.canary: stableService and canaryService must be different Services"
 // +kubebuilder:validation:XValidation:rule="!has(self.trafficRouting) || (has(self.stableService) && has(self.canaryService))",message="spec.strategy.canary: stableService and canaryService are required with trafficRouting"
+// +kubebuilder:validation:XValidation:rule="!has(self.baseline) || !has(self.trafficRouting) || has(self.baselineService)",message="spec.strategy.canary: baselineService is required with baseline and trafficRouting"
+// +kubebuilder:validation:XValidation:rule="!has(self.baselineService) || ((!has(self.stableService) || self.baselineService != self.stableService) && (!has(self.canaryService) || self.baselineService != self.canaryService))",message="spec.strategy.canary: baselineService must differ from stableService and canaryService"
 // +kubebuilder:validation:XValidation:rule="!(has(self.maxSurge) && has(self.maxUnavailable) && (self.maxSurge == 0 || self.maxSurge == '0%') && (self.maxUnavailable == 0 || self.maxUnavailable == '0%'))",message="spec.strategy.canary: maxSurge and maxUnavailable cannot both be 0"
 type CanaryStrategy struct {
 	// CanaryService is the Service the controller points at the new ReplicaSet.
@@ -75,7 +77,35 @@ type CanaryStrategy struct {
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	MinPodsPerReplicaSet *int32 `json:"minPodsPerReplicaSet,omitempty"`
+	// Baseline runs fresh pods of the stable version beside the canary, as many as
+	// the canary has and with the same traffic share, so a judge analysis can
+	// compare the two (docs/judge.md). Off when absent.
+	// +optional
+	Baseline *CanaryBaseline `json:"baseline,omitempty"`
+	// BaselineService is the Service the controller points at the baseline
+	// ReplicaSet while one runs, and at the stable one otherwise. Required with
+	// baseline and trafficRouting: the router sends the baseline's share to it.
+	// +optional
+	BaselineService string `json:"baselineService,omitempty"`
 }
+
+// CanaryBaseline sizes and labels the baseline ReplicaSet.
+type CanaryBaseline struct {
+	// Replicas is "matchCanary" (default: as many pods as the canary at every
+	// step), a number of pods, or a percentage of spec.replicas ("20%").
+	// +kubebuilder:default="matchCanary"
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:MaxLength=12
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : (self == 'matchCanary' || self.matches('^[0-9]+%$'))",message="spec.strategy.canary.baseline.replicas: use matchCanary, a number of pods or a percentage such as 20%"
+	// +optional
+	Replicas *intstr.IntOrString `json:"replicas,omitempty"`
+	// Metadata is put on the baseline's pods.
+	// +optional
+	Metadata *PodTemplateMetadata `json:"metadata,omitempty"`
+}
+
+// BaselineMatchCanary sizes the baseline like the canary.
+const BaselineMatchCanary = "matchCanary"
 
 // CanaryStep is one step of a canary release. Exactly one field is set.
 //
@@ -319,8 +349,9 @@ type AnalysisRunArgument struct {
 //
 // +kubebuilder:validation:XValidation:rule="has(self.podTemplateHashValue) != has(self.fieldRef)",message="args[].valueFrom: set exactly one of podTemplateHashValue or fieldRef"
 type ArgumentValueFrom struct {
-	// PodTemplateHashValue is the pod-template-hash of the Stable or the Latest ReplicaSet.
-	// +kubebuilder:validation:Enum=Stable;Latest
+	// PodTemplateHashValue is the pod-template-hash of the Stable, the Latest or
+	// the Baseline ReplicaSet.
+	// +kubebuilder:validation:Enum=Stable;Latest;Baseline
 	// +optional
 	PodTemplateHashValue *ValueFromPodTemplateHash `json:"podTemplateHashValue,omitempty"`
 	// FieldRef reads a field of the Rollout, e.g. metadata.labels['region'].
@@ -336,6 +367,8 @@ const (
 	Stable ValueFromPodTemplateHash = "Stable"
 	// Latest is the hash of the newest ReplicaSet.
 	Latest ValueFromPodTemplateHash = "Latest"
+	// Baseline is the hash of the baseline ReplicaSet (canary.baseline).
+	Baseline ValueFromPodTemplateHash = "Baseline"
 )
 
 // FieldRef is a path to a field of the Rollout.
