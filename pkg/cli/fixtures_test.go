@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/pkg/cli/view"
+	"github.com/sluice-dev/sluice/pkg/view"
 )
 
 // Hashes of the two revisions in the fixtures.

@@ -12,8 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/pkg/cli/view"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions"
+	"github.com/sluice-dev/sluice/pkg/view"
 )
 
 func newGetAnalysisRunCommand(o *options) *cobra.Command {

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/pkg/cli/view"
+	"github.com/sluice-dev/sluice/pkg/view"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")

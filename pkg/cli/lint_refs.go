@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/pkg/cli/view"
+	"github.com/sluice-dev/sluice/pkg/view"
 	specvalidation "github.com/sluice-dev/sluice/rollout/validation"
 )
 

@@ -15,8 +15,8 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/pkg/cli/view"
 	sluicescheme "github.com/sluice-dev/sluice/pkg/client/clientset/versioned/scheme"
+	"github.com/sluice-dev/sluice/pkg/view"
 	"github.com/sluice-dev/sluice/rollout/plan"
 )
 

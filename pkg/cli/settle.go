@@ -7,7 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 
-	"github.com/sluice-dev/sluice/pkg/cli/view"
+	"github.com/sluice-dev/sluice/pkg/view"
 )
 
 // stillMoving lists what is still changing around a rollout, as short phrases

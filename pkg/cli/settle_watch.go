@@ -6,7 +6,7 @@ import (
 	"time"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/pkg/cli/view"
+	"github.com/sluice-dev/sluice/pkg/view"
 )
 
 // settleWatch decides, frame by frame, when `get rollout -w` is over: once the

@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/pkg/cli/view"
+	"github.com/sluice-dev/sluice/pkg/view"
 )
 
 // objectSource reads the objects around a rollout, from the API server or from an
