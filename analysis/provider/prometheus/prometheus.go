@@ -6,16 +6,13 @@ package prometheus
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
-	"time"
 
-	"github.com/prometheus/client_golang/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"k8s.io/utils/clock"
 
 	"github.com/sluice-dev/sluice/analysis/provider"
 	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
+	"github.com/sluice-dev/sluice/analysis/provider/internal/promquery"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -57,72 +54,29 @@ func (p *Provider) Measure(ctx context.Context, _ *v1alpha1.AnalysisRun, metric 
 		return provider.Outcome{}, fmt.Errorf("metric %q has no prometheus provider", metric.Name)
 	}
 	outcome := provider.Outcome{MetricMetadata: map[string]string{"resolvedQuery": spec.Query}}
-	if err := p.query(ctx, spec, &outcome); err != nil {
-		// Last line of defence: a server may echo a header or credential back
-		// in an error it returns.
-		redacted := httpshare.RedactError(err, secretsOf(spec))
-		if reason := provider.PermanentReason(err); reason != "" {
-			redacted = provider.Permanent(redacted, reason)
-		}
-		return outcome, redacted
+	server := promquery.FromPrometheus(spec)
+	if err := p.query(ctx, spec.Query, server, &outcome); err != nil {
+		return outcome, promquery.RedactError(err, server)
 	}
 	outcome.TypeFixed = true
 	return outcome, nil
 }
 
 // query runs the instant query and fills outcome's value, text and warnings.
-func (p *Provider) query(ctx context.Context, spec *v1alpha1.PrometheusMetric, outcome *provider.Outcome) error {
-	address, err := p.address(spec)
+func (p *Provider) query(ctx context.Context, query string, server promquery.Server, outcome *provider.Outcome) error {
+	client, err := promquery.Connect(p.transports, p.defaultAddress, server)
 	if err != nil {
 		return err
 	}
-	timeout := queryTimeout(spec)
-	rt := forRequest(p.transports, spec)
-	client, err := api.NewClient(api.Config{Address: address.String(), RoundTripper: rt})
+	value, warnings, err := client.Query(ctx, query, p.clock.Now())
 	if err != nil {
-		return fmt.Errorf("Prometheus at %s: %v", address.Redacted(), err)
-	}
-
-	queryCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	value, warnings, err := promv1.NewAPI(client).Query(queryCtx, spec.Query, p.clock.Now(), promv1.WithTimeout(timeout))
-	if err != nil {
-		return describeQueryError(ctx, address, timeout, rt.lastStatus(), err)
+		return err
 	}
 	if outcome.Value, outcome.Text, err = convert(value); err != nil {
-		return fmt.Errorf("Prometheus at %s: %w", address.Redacted(), err)
+		return fmt.Errorf("Prometheus at %s: %w", client.Address(), err)
 	}
 	if len(warnings) > 0 {
-		outcome.Metadata = map[string]string{"warnings": httpshare.Redact(strings.Join(warnings, "; "), secretsOf(spec))}
+		outcome.Metadata = map[string]string{"warnings": promquery.Redact(strings.Join(warnings, "; "), server)}
 	}
 	return nil
-}
-
-// address picks the metric's address or the controller's default and checks
-// it is an http(s) URL, so a typo gets a precise message instead of an obscure
-// transport error.
-func (p *Provider) address(spec *v1alpha1.PrometheusMetric) (*url.URL, error) {
-	raw := spec.Address
-	if raw == "" {
-		raw = p.defaultAddress
-	}
-	if raw == "" {
-		return nil, fmt.Errorf("no Prometheus address: set provider.prometheus.address or --prometheus-address")
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		// Neither the raw address nor url.Parse's error (which quotes it) is
-		// shown: the address may carry a password.
-		return nil, fmt.Errorf("Prometheus address is not an http:// or https:// URL with a host")
-	}
-	return u, nil
-}
-
-// queryTimeout is the metric's timeout, or the default when unset.
-func queryTimeout(spec *v1alpha1.PrometheusMetric) time.Duration {
-	seconds := v1alpha1.DefaultPrometheusTimeoutSeconds
-	if spec.Timeout != nil && *spec.Timeout > 0 {
-		seconds = *spec.Timeout
-	}
-	return time.Duration(seconds) * time.Second
 }

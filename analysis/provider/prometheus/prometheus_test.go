@@ -342,19 +342,6 @@ func TestInsecure(t *testing.T) {
 	}
 }
 
-// TestTransportsAreShared checks that measurements reuse the provider's two
-// transports rather than creating one per query.
-func TestTransportsAreShared(t *testing.T) {
-	p := New("")
-	secureA := forRequest(p.transports, &v1alpha1.PrometheusMetric{})
-	secureB := forRequest(p.transports, &v1alpha1.PrometheusMetric{Headers: []v1alpha1.WebMetricHeader{{Key: "a", Value: "b"}}})
-	insecureA := forRequest(p.transports, &v1alpha1.PrometheusMetric{Insecure: true})
-	insecureB := forRequest(p.transports, &v1alpha1.PrometheusMetric{Insecure: true})
-	if secureA.next != secureB.next || insecureA.next != insecureB.next || secureA.next == insecureA.next {
-		t.Errorf("want one shared secure and one shared insecure transport")
-	}
-}
-
 // TestProviderIdentity checks Type and that Terminate has nothing to do.
 func TestProviderIdentity(t *testing.T) {
 	p := New("")

@@ -1,20 +1,20 @@
-package prometheus
+package promquery
 
 import (
-	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	"net/http"
 	"strings"
 	"sync/atomic"
 
+	"github.com/sluice-dev/sluice/analysis/provider/internal/httpshare"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
 // forRequest wraps the right shared transport with the metric's headers and
 // basic auth. The wrapper is cheap and per measurement; the transport is not.
-func forRequest(t *httpshare.Transports, spec *v1alpha1.PrometheusMetric) *requestDecorator {
-	d := &requestDecorator{next: t.Get(spec.Insecure), headers: spec.Headers}
-	if spec.Authentication != nil {
-		d.basicAuth = spec.Authentication.BasicAuth
+func forRequest(t *httpshare.Transports, server Server) *requestDecorator {
+	d := &requestDecorator{next: t.Get(server.Insecure), headers: server.Headers}
+	if server.Authentication != nil {
+		d.basicAuth = server.Authentication.BasicAuth
 	}
 	return d
 }
