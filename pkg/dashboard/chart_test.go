@@ -22,17 +22,17 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden files under te
 // chartStart is when the measurements of the test charts begin.
 var chartStart = time.Date(2025, 3, 14, 9, 26, 0, 0, time.UTC)
 
-// measured is a measurement finished at chartStart plus offset.
-func measured(offset time.Duration, phase v1alpha1.AnalysisPhase, value, message string) v1alpha1.Measurement {
+// measuredAt is a measurement finished at chartStart plus offset.
+func measuredAt(offset time.Duration, phase v1alpha1.AnalysisPhase, value, message string) v1alpha1.Measurement {
 	at := metav1.NewTime(chartStart.Add(offset))
 	return v1alpha1.Measurement{Phase: phase, Value: value, Message: message, StartedAt: &at, FinishedAt: &at}
 }
 
 const (
-	successful   = v1alpha1.AnalysisPhaseSuccessful
-	failed       = v1alpha1.AnalysisPhaseFailed
-	inconclusive = v1alpha1.AnalysisPhaseInconclusive
-	errored      = v1alpha1.AnalysisPhaseError
+	mSuccessful   = v1alpha1.AnalysisPhaseSuccessful
+	mFailed       = v1alpha1.AnalysisPhaseFailed
+	mInconclusive = v1alpha1.AnalysisPhaseInconclusive
+	mErrored      = v1alpha1.AnalysisPhaseError
 )
 
 // chartCases are the charts kept as golden files: each shows one thing a user
@@ -44,38 +44,38 @@ var chartCases = []struct {
 }{{
 	name: "error-rate", // a Prometheus scalar every 30 s against "result < 0.05", one Error in between
 	spec: &v1alpha1.Metric{Name: "error-rate", SuccessCondition: "result < 0.05"},
-	result: v1alpha1.MetricResult{Name: "error-rate", Phase: failed, Measurements: []v1alpha1.Measurement{
-		measured(0, successful, "0.012", ""),
-		measured(30*time.Second, successful, "0.031", ""),
-		measured(60*time.Second, errored, "", "Prometheus at http://127.0.0.1:19090: connection refused"),
-		measured(100*time.Second, failed, "0.087", ""),
-		measured(130*time.Second, failed, "0.12", ""),
+	result: v1alpha1.MetricResult{Name: "error-rate", Phase: mFailed, Measurements: []v1alpha1.Measurement{
+		measuredAt(0, mSuccessful, "0.012", ""),
+		measuredAt(30*time.Second, mSuccessful, "0.031", ""),
+		measuredAt(60*time.Second, mErrored, "", "Prometheus at http://127.0.0.1:19090: connection refused"),
+		measuredAt(100*time.Second, mFailed, "0.087", ""),
+		measuredAt(130*time.Second, mFailed, "0.12", ""),
 	}},
 }, {
 	name: "success-rate-vector", // a vector judged on its first element, both conditions drawn
 	spec: &v1alpha1.Metric{Name: "success-rate", SuccessCondition: "result[0] >= 0.99", FailureCondition: "result[0] < 0.95"},
 	result: v1alpha1.MetricResult{Name: "success-rate", Phase: v1alpha1.AnalysisPhaseRunning, Measurements: []v1alpha1.Measurement{
-		measured(0, successful, "[0.995,0.991]", ""),
-		measured(time.Minute, inconclusive, "[0.97,0.99]", ""),
-		measured(2*time.Minute, successful, "[0.999]", ""),
+		measuredAt(0, mSuccessful, "[0.995,0.991]", ""),
+		measuredAt(time.Minute, mInconclusive, "[0.97,0.99]", ""),
+		measuredAt(2*time.Minute, mSuccessful, "[0.999]", ""),
 	}},
 }, {
 	name: "latency-web", // a web JSON number against two plain thresholds, over more than a day
 	spec: &v1alpha1.Metric{Name: "p99-latency-ms", SuccessCondition: "result <= 500", FailureCondition: "800 < result"},
-	result: v1alpha1.MetricResult{Name: "p99-latency-ms", Phase: successful, Measurements: []v1alpha1.Measurement{
-		measured(0, successful, "230", ""),
-		measured(20*time.Hour, inconclusive, "640", ""),
-		measured(30*time.Hour, successful, "410", ""),
+	result: v1alpha1.MetricResult{Name: "p99-latency-ms", Phase: mSuccessful, Measurements: []v1alpha1.Measurement{
+		measuredAt(0, mSuccessful, "230", ""),
+		measuredAt(20*time.Hour, mInconclusive, "640", ""),
+		measuredAt(30*time.Hour, mSuccessful, "410", ""),
 	}},
 }, {
 	name: "not-numbers", // values that are not numbers sit on the axis; a complex condition draws no line
 	spec: &v1alpha1.Metric{Name: "smoke", SuccessCondition: "asFloat(result) < 0.05 && result != nil"},
-	result: v1alpha1.MetricResult{Name: "smoke", Phase: errored, Measurements: []v1alpha1.Measurement{
-		measured(0, successful, `"ok"`, ""),
-		measured(10*time.Second, errored, "[]", "query returned no data"),
-		measured(20*time.Second, failed, "NaN", ""),
-		measured(30*time.Second, successful, "true", ""),
-		measured(40*time.Second, v1alpha1.AnalysisPhaseRunning, "", "job smoke-1 running"),
+	result: v1alpha1.MetricResult{Name: "smoke", Phase: mErrored, Measurements: []v1alpha1.Measurement{
+		measuredAt(0, mSuccessful, `"ok"`, ""),
+		measuredAt(10*time.Second, mErrored, "[]", "query returned no data"),
+		measuredAt(20*time.Second, mFailed, "NaN", ""),
+		measuredAt(30*time.Second, mSuccessful, "true", ""),
+		measuredAt(40*time.Second, v1alpha1.AnalysisPhaseRunning, "", "job smoke-1 running"),
 	}},
 }, {
 	name:   "no-measurements",
@@ -84,9 +84,9 @@ var chartCases = []struct {
 }, {
 	name: "escaping", // names, values and messages are the cluster's text: nothing in them may become markup
 	spec: &v1alpha1.Metric{Name: `<script>alert("x")</script>`, SuccessCondition: `result < 1`},
-	result: v1alpha1.MetricResult{Name: `<script>alert("x")</script>`, Phase: failed, Measurements: []v1alpha1.Measurement{
-		{Phase: failed, Value: "2", Message: "</title><script>alert('x')</script>&amp;\x00\x1b[31m\xff"},
-		{Phase: successful, Value: "0.5"},
+	result: v1alpha1.MetricResult{Name: `<script>alert("x")</script>`, Phase: mFailed, Measurements: []v1alpha1.Measurement{
+		{Phase: mFailed, Value: "2", Message: "</title><script>alert('x')</script>&amp;\x00\x1b[31m\xff"},
+		{Phase: mSuccessful, Value: "0.5"},
 	}},
 }}
 
@@ -148,9 +148,9 @@ func TestChartEscapesClusterText(t *testing.T) {
 // Values at the ends of float64 still give a chart with finite coordinates.
 func TestChartOfExtremeValues(t *testing.T) {
 	result := v1alpha1.MetricResult{Name: "huge", Measurements: []v1alpha1.Measurement{
-		measured(0, successful, "-1.7e308", ""),
-		measured(time.Second, successful, "1.7e308", ""),
-		measured(2*time.Second, successful, "5e-324", ""),
+		measuredAt(0, mSuccessful, "-1.7e308", ""),
+		measuredAt(time.Second, mSuccessful, "1.7e308", ""),
+		measuredAt(2*time.Second, mSuccessful, "5e-324", ""),
 	}}
 	svg := renderMetricChart(&v1alpha1.Metric{Name: "huge", SuccessCondition: "result < 1e308"}, result)
 	assertWellFormedXML(t, svg)
