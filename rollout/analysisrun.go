@@ -168,14 +168,19 @@ func setArg(args *[]v1alpha1.Argument, name, value string) {
 }
 
 // rolloutArgValue is the value a Rollout passes for an argument: a literal, a
-// pod-template-hash (Stable or Latest), or a field of the Rollout.
+// pod-template-hash (Stable, Latest or Baseline), or a field of the Rollout.
+// The baseline's hash follows from the stable and canary hashes
+// (plan.BaselineHash), so a run started before its pods exist names them.
 func rolloutArgValue(ro *v1alpha1.Rollout, a v1alpha1.AnalysisRunArgument, newRS *appsv1.ReplicaSet) (string, error) {
 	switch {
 	case a.ValueFrom == nil:
 		return a.Value, nil
 	case a.ValueFrom.PodTemplateHashValue != nil:
-		if *a.ValueFrom.PodTemplateHashValue == v1alpha1.Stable {
+		switch *a.ValueFrom.PodTemplateHashValue {
+		case v1alpha1.Stable:
 			return ro.Status.StableRS, nil
+		case v1alpha1.Baseline:
+			return plan.BaselineHash(ro.Status.StableRS, newRS.Labels[HashLabel]), nil
 		}
 		return newRS.Labels[HashLabel], nil
 	case a.ValueFrom.FieldRef != nil:

@@ -334,6 +334,7 @@ func referencedServices(ro *v1alpha1.Rollout) []string {
 	if c := ro.Spec.Strategy.Canary; c != nil {
 		add(c.StableService)
 		add(c.CanaryService)
+		add(c.BaselineService)
 	}
 	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
 		add(bg.ActiveService)

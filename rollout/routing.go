@@ -165,10 +165,24 @@ func (c *Controller) applyTraffic(ctx context.Context, ro *v1alpha1.Rollout, s t
 		Stable:   v1alpha1.WeightDestination{Weight: s.StableWeight(), ServiceName: canary.StableService, PodTemplateHash: s.StableHash},
 		Verified: &verified,
 	}
-	if prev := ro.Status.Canary.Weights; prev == nil || prev.Canary.Weight != s.CanaryWeight {
-		c.recorder.Event(ro, corev1.EventTypeNormal, "TrafficWeightUpdated",
-			fmt.Sprintf("Traffic weight updated: canary %d%%, stable %d%%", s.CanaryWeight, s.StableWeight()))
+	if s.BaselineWeight > 0 {
+		next.Baseline = &v1alpha1.WeightDestination{Weight: s.BaselineWeight, ServiceName: canary.BaselineService, PodTemplateHash: s.BaselineHash}
+	}
+	if prev := ro.Status.Canary.Weights; prev == nil || prev.Canary.Weight != s.CanaryWeight || baselineWeight(prev) != s.BaselineWeight {
+		msg := fmt.Sprintf("Traffic weight updated: canary %d%%, stable %d%%", s.CanaryWeight, s.StableWeight())
+		if s.BaselineWeight > 0 || baselineWeight(prev) > 0 {
+			msg = fmt.Sprintf("Traffic weight updated: canary %d%%, baseline %d%%, stable %d%%", s.CanaryWeight, s.BaselineWeight, s.StableWeight())
+		}
+		c.recorder.Event(ro, corev1.EventTypeNormal, "TrafficWeightUpdated", msg)
 	}
 	st.Canary.Weights = next
 	return nil
+}
+
+// baselineWeight is the baseline's share in recorded weights (0 when none).
+func baselineWeight(w *v1alpha1.TrafficWeights) int32 {
+	if w == nil || w.Baseline == nil {
+		return 0
+	}
+	return w.Baseline.Weight
 }

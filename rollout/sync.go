@@ -61,6 +61,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if c.freshness.Missing(ro.UID, func(name string) bool { return containsName(rss, name) }) {
 		return staleRetry, nil // a ReplicaSet this controller created is not in the cache yet
 	}
+	rss, baselines := splitBaselines(rss)
 
 	if msg := c.invalidSpec(ro); msg != "" {
 		return 0, c.reportInvalid(ctx, ro, msg, rss, now)
@@ -80,7 +81,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		rss = append(rss, newRS)
 	}
 
-	in, svcs := c.observe(ro, newRS, rss, now)
+	in, svcs := c.observe(ro, newRS, rss, baselines, now)
 	if svcs.stale(c.freshness) {
 		return staleRetry, nil // a Service this controller switched is not in the cache yet
 	}
@@ -100,6 +101,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		"activeService", p.ActiveServiceHash, "previewService", p.PreviewServiceHash)
 
 	if err := c.apply(ctx, ro, p, rss, pending, template, svcs); err != nil {
+		return 0, err
+	}
+	if err := c.applyBaseline(ctx, ro, p.Baseline, baselines, byHash(rss, ro.Status.StableRS), svcs.baseline); err != nil {
 		return 0, err
 	}
 	if err := c.releaseServices(ctx, ro.Namespace, ro.Name); err != nil {
@@ -184,20 +188,23 @@ func anyStale[T metav1.Object](f *freshness.Tracker, objs []T) bool {
 // managedServices are the Services a Rollout's strategy points at ReplicaSets;
 // those the strategy does not use (or that do not exist) are nil.
 type managedServices struct {
-	stable, canary, active, preview *corev1.Service
+	stable, canary, baseline, active, preview *corev1.Service
 }
 
 // stale reports whether any of the Services is cached older than this
 // controller's last write to it.
 func (m managedServices) stale(f *freshness.Tracker) bool {
-	return anyStale(f, slices.DeleteFunc([]*corev1.Service{m.stable, m.canary, m.active, m.preview},
+	return anyStale(f, slices.DeleteFunc([]*corev1.Service{m.stable, m.canary, m.baseline, m.active, m.preview},
 		func(s *corev1.Service) bool { return s == nil }))
 }
 
 // observe builds the plan input from the caches (and, while a Service may be
 // moving, its EndpointSlices).
-func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss []*appsv1.ReplicaSet, now time.Time) (plan.Input, managedServices) {
+func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss, baselines []*appsv1.ReplicaSet, now time.Time) (plan.Input, managedServices) {
 	in := plan.Input{Rollout: ro, Now: now}
+	for _, rs := range baselines {
+		in.Baselines = append(in.Baselines, replicaSetInfo(rs))
+	}
 	newHash := newRS.Labels[HashLabel]
 	for _, rs := range rss {
 		info := replicaSetInfo(rs)
@@ -225,12 +232,14 @@ func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss
 	// that Service's selection alone (plan's servedByServices), so a Service
 	// left unread there would hold them for ever: an aborted canary kept its
 	// pods until a retry. At rest (the stable ReplicaSet alone) none is read.
-	othersRun := slices.ContainsFunc(in.Others, func(rs *plan.ReplicaSet) bool { return rs.Pods > 0 || rs.Replicas > 0 })
+	othersRun := slices.ContainsFunc(append(in.Others, in.Baselines...), func(rs *plan.ReplicaSet) bool { return rs.Pods > 0 || rs.Replicas > 0 })
 	moving := othersRun || ro.Status.StableRS != newHash
 	if canary := ro.Spec.Strategy.Canary; canary != nil {
 		svcs.stable, svcs.canary = get(canary.StableService), get(canary.CanaryService)
 		in.StableService = c.observeService(svcs.stable, moving)
 		in.CanaryService = c.observeService(svcs.canary, moving)
+		svcs.baseline = get(canary.BaselineService)
+		in.BaselineService = c.observeService(svcs.baseline, moving)
 	} else {
 		bg := ro.Spec.Strategy.BlueGreen
 		svcs.active, svcs.preview = get(bg.ActiveService), get(bg.PreviewService)

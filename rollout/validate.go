@@ -39,7 +39,8 @@ func (c *Controller) missingService(ro *v1alpha1.Rollout) string {
 	type ref struct{ field, name string }
 	var refs []ref
 	if canary := ro.Spec.Strategy.Canary; canary != nil {
-		refs = []ref{{"canary.stableService", canary.StableService}, {"canary.canaryService", canary.CanaryService}}
+		refs = []ref{{"canary.stableService", canary.StableService}, {"canary.canaryService", canary.CanaryService},
+			{"canary.baselineService", canary.BaselineService}}
 	} else {
 		bg := ro.Spec.Strategy.BlueGreen
 		refs = []ref{{"blueGreen.activeService", bg.ActiveService}, {"blueGreen.previewService", bg.PreviewService}}

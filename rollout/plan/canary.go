@@ -153,6 +153,7 @@ func (p *planner) heldByUser() bool {
 
 // steady runs the new ReplicaSet at full size as the stable one.
 func (p *planner) steady() {
+	defer p.retireBaselines()
 	n := p.in.New
 	if p.status.StableRS != n.Hash && p.status.StableRS != "" {
 		why := "the previous stable ReplicaSet no longer exists"
@@ -178,6 +179,7 @@ func (p *planner) steady() {
 
 // aborted returns to the stable ReplicaSet at full size.
 func (p *planner) aborted() {
+	defer p.retireBaselines()
 	p.dropPromoteFull()
 	if p.routed() {
 		p.routedAborted()
@@ -261,9 +263,17 @@ func (p *planner) currentWeight() int32 {
 	return 0
 }
 
-// holdWeight plans the replica split for a weight and reports whether the
-// ReplicaSets have reached it.
+// holdWeight plans the replica split for a weight, with the baseline beside
+// the canary, and reports whether the ReplicaSets (and the router) have
+// reached it.
 func (p *planner) holdWeight(weight int32) bool {
+	reached := p.holdCanaryWeight(weight)
+	return p.holdBaseline(p.replicas[p.in.New.Name], weight) && reached
+}
+
+// holdCanaryWeight plans the canary's and the stable side's share of a weight
+// and reports whether they have reached it.
+func (p *planner) holdCanaryWeight(weight int32) bool {
 	if p.routed() {
 		return p.routedHoldWeight(weight)
 	}
@@ -305,6 +315,7 @@ func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 // it once it can carry the load, and makes it stable once the switch shows in the
 // EndpointSlices. Only then may the old stable ReplicaSet go (SPEC §2.7 rule 2).
 func (p *planner) promoting() {
+	defer p.retireBaselines()
 	if p.routed() {
 		p.routedPromoting()
 		return

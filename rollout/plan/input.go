@@ -19,9 +19,15 @@ type Input struct {
 	Stable *ReplicaSet
 	// Others are the remaining ReplicaSets of the Rollout.
 	Others []*ReplicaSet
+	// Baselines are the Rollout's baseline ReplicaSets (canary.baseline): the
+	// current canary's (named by BaselineHash) and any left from earlier ones.
+	// They are never New, Stable or Others.
+	Baselines []*ReplicaSet
 	// StableService and CanaryService describe the Services named in the canary
 	// strategy; nil when the strategy names none.
 	StableService, CanaryService *Service
+	// BaselineService describes canary.baselineService (nil when none is named).
+	BaselineService *Service
 	// ActiveService and PreviewService describe the blue-green strategy's Services
 	// (PreviewService is nil when none is named).
 	ActiveService, PreviewService *Service
@@ -96,6 +102,9 @@ type Plan struct {
 	Status v1alpha1.RolloutStatus
 	// Events are the decisions worth telling a person about.
 	Events []Event
+	// Baseline is what becomes of the baseline ReplicaSets; nil leaves them as
+	// they are (no canary.baseline, or a pause that holds everything).
+	Baseline *BaselinePlan
 	// Traffic is what the traffic router must carry; nil leaves it alone (no
 	// router, or a manual pause).
 	Traffic *traffic.State

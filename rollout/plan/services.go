@@ -27,7 +27,7 @@ func (p *planner) serviceSettledOn(svc *Service, rs *ReplicaSet) bool {
 // services are the Services the strategy names (those that exist).
 func (p *planner) services() []*Service {
 	var out []*Service
-	for _, svc := range []*Service{p.in.StableService, p.in.CanaryService, p.in.ActiveService, p.in.PreviewService} {
+	for _, svc := range []*Service{p.in.StableService, p.in.CanaryService, p.in.BaselineService, p.in.ActiveService, p.in.PreviewService} {
 		if svc != nil {
 			out = append(out, svc)
 		}

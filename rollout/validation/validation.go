@@ -60,7 +60,9 @@ func Rollout(ro *v1alpha1.Rollout) []Problem {
 		out = append(out, pauseDurations(c)...)
 		out = append(out, unmanagedRoutes(c)...)
 		add(weightWithoutPods(c))
+		add(baselineServices(c))
 	}
+	add(baselineArgument(ro))
 	return out
 }
 
@@ -95,6 +97,68 @@ func routingServices(c *v1alpha1.CanaryStrategy) *Problem {
 			fmt.Sprintf("stableService and canaryService are both %q; they must be different Services", c.StableService)}
 	}
 	return nil
+}
+
+// baselineServices checks the baseline's Service (canary.baseline): a router
+// sends the baseline's share to it, so it must be there and be its own.
+func baselineServices(c *v1alpha1.CanaryStrategy) *Problem {
+	switch {
+	case c.Baseline != nil && c.TrafficRouting != nil && c.BaselineService == "":
+		return &Problem{"spec.strategy.canary.baselineService", "a baseline with trafficRouting needs a baselineService: the router sends the baseline's share to it"}
+	case c.BaselineService != "" && (c.BaselineService == c.StableService || c.BaselineService == c.CanaryService):
+		return &Problem{"spec.strategy.canary.baselineService",
+			fmt.Sprintf("%q is also the stableService or canaryService; the baseline needs a Service of its own", c.BaselineService)}
+	}
+	return nil
+}
+
+// baselineArgument rejects an analysis argument that asks for the baseline's
+// hash (podTemplateHashValue: Baseline) when the Rollout runs no baseline:
+// its queries would match no pods.
+func baselineArgument(ro *v1alpha1.Rollout) *Problem {
+	c := ro.Spec.Strategy.Canary
+	if c != nil && c.Baseline != nil {
+		return nil
+	}
+	for _, a := range rolloutArguments(ro.Spec.Strategy) {
+		if v := a.arg.ValueFrom; v != nil && v.PodTemplateHashValue != nil && *v.PodTemplateHashValue == v1alpha1.Baseline {
+			return &Problem{a.field + ".valueFrom.podTemplateHashValue",
+				fmt.Sprintf("argument %q asks for the Baseline hash, but spec.strategy.canary.baseline is not set, so there is no baseline", a.arg.Name)}
+		}
+	}
+	return nil
+}
+
+// namedArgument is an analysis argument with the field path that sets it.
+type namedArgument struct {
+	field string
+	arg   v1alpha1.AnalysisRunArgument
+}
+
+// rolloutArguments lists every analysis argument the strategy passes.
+func rolloutArguments(s v1alpha1.RolloutStrategy) []namedArgument {
+	var out []namedArgument
+	add := func(field string, a *v1alpha1.RolloutAnalysis) {
+		if a == nil {
+			return
+		}
+		for i, arg := range a.Args {
+			out = append(out, namedArgument{fmt.Sprintf("%s.args[%d]", field, i), arg})
+		}
+	}
+	if c := s.Canary; c != nil {
+		if c.Analysis != nil {
+			add("spec.strategy.canary.analysis", &c.Analysis.RolloutAnalysis)
+		}
+		for i, step := range c.Steps {
+			add(fmt.Sprintf("spec.strategy.canary.steps[%d].analysis", i), step.Analysis)
+		}
+	}
+	if bg := s.BlueGreen; bg != nil {
+		add("spec.strategy.blueGreen.prePromotionAnalysis", bg.PrePromotionAnalysis)
+		add("spec.strategy.blueGreen.postPromotionAnalysis", bg.PostPromotionAnalysis)
+	}
+	return out
 }
 
 // strategy checks that exactly one strategy is set. The CRD checks it too; the
