@@ -9,6 +9,11 @@
 //	sluice_test_request_duration_seconds{version}         histogram
 //	http_requests_total{service,code}                     the same requests, the version as service
 //
+// and, for the pods of one pod-template hash that a test names (POST /hashes,
+// see hashes.go and hashes_metrics.go), latency histograms and request counts
+// per hash, as an application, Istio and Envoy export them — what a judge
+// analysis compares between a canary and its baseline.
+//
 // The default versions are stable, canary and preview (the demo's and the
 // tests'), and web-canary and web-preview: the Services whose success rate the
 // examples in manifests/examples measure through http_requests_total, a name
@@ -20,15 +25,18 @@
 //	GET  /control   current settings per version, as JSON
 //	POST /control   {"version":"canary","errorRate":0.5,"latencyMs":250,"rate":50}
 //	                (fields other than version are optional and keep their value)
-//	POST /reset     every version back to the defaults
+//	POST /reset     every version back to the defaults, every hash target stopped
 //	GET  /json      a JSON document for web-metric provider tests ({} at start)
 //	PUT  /json      replace that document (must be valid JSON)
+//	POST /hashes    set the traffic of pod-template hashes (hashes_http.go)
+//	GET  /hashes    the hash targets; DELETE /hashes?namespace=… stops some
 //	GET  /healthz   ok
 //
 // The simulation is deterministic so that tests do not flake: the error
 // fraction is exact over any window (errors are spread evenly, not drawn at
 // random), and latencies cycle through 0.5, 0.75, 1, 1.25 and 1.5 times the
-// configured mean.
+// configured mean. Hash targets draw log-normal latencies from a seeded
+// generator: the same seed gives the same latencies, request for request.
 package main
 
 import (

@@ -72,8 +72,13 @@ type Simulator struct {
 	duration *prometheus.HistogramVec
 	// httpRequests counts the same requests under the name and labels an
 	// instrumented application usually has, so that example AnalysisTemplates
-	// written for a real cluster also work here.
+	// written for a real cluster also work here. A version's series leave
+	// namespace and pod_template_hash empty (to Prometheus: absent); hash
+	// targets fill them.
 	httpRequests *prometheus.CounterVec
+
+	hashes      map[hashKey]*hashTarget
+	hashMetrics *hashMetrics
 }
 
 // NewSimulator registers the metrics on reg and sets every version to the
@@ -95,9 +100,12 @@ func NewSimulator(reg prometheus.Registerer, versions []string, defaults Setting
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "http_requests_total",
 			Help: "The simulated requests of sluice_test_requests_total again, the version named as the service.",
-		}, []string{"service", "code"}),
+		}, []string{"namespace", "service", "pod_template_hash", "code"}),
+		hashes: map[hashKey]*hashTarget{},
 	}
+	s.hashMetrics = newHashMetrics(s.httpRequests)
 	reg.MustRegister(s.requests, s.duration, s.httpRequests)
+	reg.MustRegister(s.hashMetrics.collectors()...)
 	for _, v := range versions {
 		s.addVersion(strings.TrimSpace(v))
 	}
@@ -116,7 +124,7 @@ func (s *Simulator) addVersion(v string) {
 	// return 0 rather than nothing before the first error.
 	for _, code := range []string{"200", "500"} {
 		s.requests.WithLabelValues(v, code)
-		s.httpRequests.WithLabelValues(v, code)
+		s.httpRequests.WithLabelValues("", v, "", code)
 	}
 	s.duration.WithLabelValues(v)
 }
@@ -162,9 +170,10 @@ func (s *Simulator) Step(dt time.Duration) {
 		}
 		s.requests.WithLabelValues(v, "200").Add(float64(okCount))
 		s.requests.WithLabelValues(v, "500").Add(float64(errCount))
-		s.httpRequests.WithLabelValues(v, "200").Add(float64(okCount))
-		s.httpRequests.WithLabelValues(v, "500").Add(float64(errCount))
+		s.httpRequests.WithLabelValues("", v, "", "200").Add(float64(okCount))
+		s.httpRequests.WithLabelValues("", v, "", "500").Add(float64(errCount))
 	}
+	s.stepHashesLocked(dt.Seconds())
 }
 
 // Settings returns a copy of the current settings per version.
@@ -216,13 +225,14 @@ func (s *Simulator) SetRate(version string, rate float64) {
 	s.state[version].Rate = max(0, rate)
 }
 
-// Reset puts every version back to the defaults.
+// Reset puts every version back to the defaults and stops every hash target.
 func (s *Simulator) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, st := range s.state {
 		*st = versionState{Settings: s.defaults}
 	}
+	s.deleteHashesLocked(hashKey{})
 }
 
 // Handler serves the endpoints listed in the package documentation.
@@ -272,6 +282,7 @@ func (s *Simulator) Handler(gatherer prometheus.Gatherer) http.Handler {
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	s.registerHashes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})

@@ -144,9 +144,11 @@ func TestMetricsEndpoint(t *testing.T) {
 		// Latencies cycle through 110, 165, 220, 275 and 330ms.
 		`sluice_test_request_duration_seconds_bucket{version="preview",le="0.2"} 20`,
 		`sluice_test_request_duration_seconds_bucket{version="preview",le="0.3"} 40`,
-		// The same requests under the name an instrumented application uses.
-		`http_requests_total{code="200",service="stable"} 50`,
-		`http_requests_total{code="500",service="canary"} 0`,
+		// The same requests under the name an instrumented application uses;
+		// Prometheus stores an empty label as no label, so queries such as
+		// http_requests_total{service="stable"} see {service,code} only.
+		`http_requests_total{code="200",namespace="",pod_template_hash="",service="stable"} 50`,
+		`http_requests_total{code="500",namespace="",pod_template_hash="",service="canary"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -215,12 +217,12 @@ func TestHTTPRequestsMirrorTheSimulatedRequests(t *testing.T) {
 	for _, v := range []string{"stable", "web-preview"} {
 		for _, code := range []string{"200", "500"} {
 			want := count(sim, v, code)
-			if got := testutil.ToFloat64(sim.httpRequests.WithLabelValues(v, code)); got != want {
+			if got := testutil.ToFloat64(sim.httpRequests.WithLabelValues("", v, "", code)); got != want {
 				t.Errorf("http_requests_total{service=%q,code=%q} = %v, want %v as in sluice_test_requests_total", v, code, got, want)
 			}
 		}
 	}
-	if got := testutil.ToFloat64(sim.httpRequests.WithLabelValues("web-preview", "500")); got != 25 {
+	if got := testutil.ToFloat64(sim.httpRequests.WithLabelValues("", "web-preview", "", "500")); got != 25 {
 		t.Errorf("web-preview 5xx over 100 requests at errorRate 0.25 = %v, want 25", got)
 	}
 }
