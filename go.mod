@@ -18,6 +18,7 @@ require (
 	github.com/prometheus/prometheus v0.314.0
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/term v0.45.0
+	gonum.org/v1/gonum v0.17.0
 	istio.io/api v1.31.1
 	istio.io/client-go v1.31.1
 	k8s.io/api v0.36.3
