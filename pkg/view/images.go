@@ -10,7 +10,7 @@ import (
 )
 
 // roleOrder is the order images are listed in.
-var roleOrder = []string{"stable", "canary", "active", "preview"}
+var roleOrder = []string{"stable", "canary", "baseline", "active", "preview"}
 
 // imageLine is one image and the roles of the ReplicaSets that run it.
 type imageLine struct {

@@ -86,8 +86,9 @@ func ActualWeight(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet) (weight int32,
 	return int32(math.Round(float64(canary) * 100 / float64(total))), true
 }
 
-// Role is what a ReplicaSet is to its rollout: "stable" or "canary" for a canary,
-// "active" or "preview" for blue-green, "" for an old revision.
+// Role is what a ReplicaSet is to its rollout: "stable", "canary" or
+// "baseline" (canary.baseline) for a canary, "active" or "preview" for
+// blue-green, "" for an old revision.
 func Role(ro *v1alpha1.Rollout, hash string) string {
 	if hash == "" {
 		return ""
@@ -107,6 +108,8 @@ func Role(ro *v1alpha1.Rollout, hash string) string {
 		return "stable"
 	case st.CurrentPodHash:
 		return "canary"
+	case plan.BaselineHash(st.StableRS, st.CurrentPodHash):
+		return "baseline"
 	}
 	return ""
 }
