@@ -29,6 +29,7 @@ import (
 
 	"github.com/sluice-dev/sluice/analysis/provider"
 	"github.com/sluice-dev/sluice/analysis/provider/job"
+	"github.com/sluice-dev/sluice/analysis/provider/judge"
 	"github.com/sluice-dev/sluice/analysis/provider/prometheus"
 	"github.com/sluice-dev/sluice/analysis/provider/web"
 	"github.com/sluice-dev/sluice/internal/freshness"
@@ -111,6 +112,7 @@ func NewController(cfg Config) (*Controller, error) {
 	if c.providers == nil {
 		c.providers = map[string]provider.Provider{
 			"prometheus": prometheus.New(cfg.PrometheusAddress),
+			"judge":      judge.New(cfg.PrometheusAddress),
 			"web":        web.NewWithOptions(cfg.Web),
 		}
 		if cfg.Jobs != nil {

@@ -131,6 +131,7 @@ func (ms *measurer) measure(ctx context.Context, run *v1alpha1.AnalysisRun, m *m
 		return f
 	case outcome.Phase != "":
 		result.Phase, result.Value = outcome.Phase, redact(outcome.Text, secrets)
+		result.Message = redact(outcome.Message, secrets)
 	default:
 		result.Value = redact(outcome.Text, secrets)
 		phase, jerr := m.conditions.Judge(outcome.Value)

@@ -76,7 +76,7 @@ func prepareMetric(spec v1alpha1.Metric, args map[string]string, providers map[s
 	}
 	m.provider = providers[providerType(resolved.Provider)]
 	if m.provider == nil {
-		return nil, fmt.Errorf("metric %q: no provider set (want one of prometheus, web, job)", resolved.Name)
+		return nil, fmt.Errorf("metric %q: no provider set (want one of prometheus, web, job, judge)", resolved.Name)
 	}
 	if w := resolved.Provider.Web; w != nil && w.Body != "" && len(w.JSONBody) > 0 {
 		return nil, fmt.Errorf("metric %q: provider.web: set body or jsonBody, not both", resolved.Name)
@@ -205,6 +205,8 @@ func providerType(p v1alpha1.MetricProvider) string {
 		return "web"
 	case p.Job != nil:
 		return "job"
+	case p.Judge != nil:
+		return "judge"
 	}
 	return ""
 }

@@ -43,6 +43,9 @@ type Outcome struct {
 	Value any
 	// Text is Value as shown in status (e.g. "0.05" or "[0.1,0.2]").
 	Text string
+	// Message says why a provider that judges for itself (Phase set) decided
+	// as it did; it becomes the measurement's message.
+	Message string
 	// TypeFixed is set when the type of Value follows from the metric alone:
 	// a PromQL query returns a scalar or a vector every time, while a web
 	// service's JSON may change shape from one call to the next. A condition
