@@ -78,14 +78,22 @@ func (r *Router) Apply(ctx context.Context, s trafficrouting.State) error {
 func (r *Router) setRules(obj map[string]any, s trafficrouting.State) error {
 	rules, _, _ := unstructured.NestedSlice(obj, "spec", "rules")
 	rules = slices.DeleteFunc(rules, func(rule any) bool { return r.managed[ruleName(rule)] })
+	if err := trafficrouting.CheckWeights(s); err != nil {
+		return err
+	}
+	if s.BaselineWeight > 0 && r.ro.Spec.Strategy.Canary.BaselineService == "" {
+		return fmt.Errorf("a baseline weight of %d needs spec.strategy.canary.baselineService", s.BaselineWeight)
+	}
 	var canaryRef map[string]any
 	var mainRefs []any
 	for _, raw := range rules {
 		rule, _ := raw.(map[string]any)
-		refs, _ := rule["backendRefs"].([]any)
-		canary := r.setWeights(refs, s)
+		canary, err := r.setWeights(rule, s)
+		if err != nil {
+			return err
+		}
 		if canary != nil && canaryRef == nil {
-			canaryRef, mainRefs = canary, refs
+			canaryRef, mainRefs = canary, rule["backendRefs"].([]any)
 		}
 	}
 	if canaryRef == nil {
@@ -102,28 +110,62 @@ func (r *Router) setRules(obj map[string]any, s trafficrouting.State) error {
 
 // setWeights weights a rule's backendRefs if they name the stable and canary
 // Services, and returns the canary's backendRef (nil when the rule is not one
-// sluice weights).
-func (r *Router) setWeights(refs []any, s trafficrouting.State) map[string]any {
+// sluice weights). While a baseline runs the rule also sends the baseline's
+// share to the baselineService: a backendRef sluice adds (or the user's,
+// edited in place) while that share is above 0, removed at 0.
+func (r *Router) setWeights(rule map[string]any, s trafficrouting.State) (map[string]any, error) {
+	refs, _ := rule["backendRefs"].([]any)
 	c := r.ro.Spec.Strategy.Canary
 	var stable, canary map[string]any
-	for _, raw := range refs {
+	baseline, baselines := -1, 0 // the index of the baseline's backendRef, and how many there are
+	for i, raw := range refs {
 		ref, _ := raw.(map[string]any)
 		if kind, _ := ref["kind"].(string); kind != "" && kind != "Service" {
 			continue
 		}
-		switch name, _ := ref["name"].(string); name {
-		case c.StableService:
+		switch name, _ := ref["name"].(string); {
+		case name == c.StableService:
 			stable = ref
-		case c.CanaryService:
+		case name == c.CanaryService:
 			canary = ref
+		case name == c.BaselineService && name != "":
+			if baselines++; baseline < 0 {
+				baseline = i
+			}
 		}
 	}
 	if stable == nil || canary == nil {
-		return nil
+		return nil, nil
+	}
+	if baselines > 1 {
+		return nil, fmt.Errorf("a rule naming both Services has %d backendRefs to the baselineService %q, want at most one", baselines, c.BaselineService)
 	}
 	stable["weight"] = int64(s.StableWeight())
 	canary["weight"] = int64(s.CanaryWeight)
-	return canary
+	switch {
+	case s.BaselineWeight == 0 && baseline >= 0:
+		refs = slices.Delete(refs, baseline, baseline+1)
+	case s.BaselineWeight > 0 && baseline >= 0:
+		refs[baseline].(map[string]any)["weight"] = int64(s.BaselineWeight)
+	case s.BaselineWeight > 0:
+		refs = append(refs, baselineRef(canary, c.BaselineService, int64(s.BaselineWeight)))
+	}
+	rule["backendRefs"] = refs
+	return canary, nil
+}
+
+// baselineRef is the backendRef that carries the baseline's share: the
+// baselineService, referred to as the canary's Service is (group, kind,
+// namespace) and on the canary's port, since the baseline's Service mirrors
+// the canary's.
+func baselineRef(canaryRef map[string]any, service string, weight int64) map[string]any {
+	ref := map[string]any{"name": service, "weight": weight}
+	for _, key := range []string{"group", "kind", "namespace", "port"} {
+		if v, ok := canaryRef[key]; ok {
+			ref[key] = runtime.DeepCopyJSONValue(v)
+		}
+	}
+	return ref
 }
 
 // managedRules builds the header and mirror rules, in managedRoutes order. A

@@ -15,9 +15,15 @@ import (
 // that does not exist, a route whose destinations are not the stable and
 // canary Services — is found before anything moves and reported as InvalidSpec,
 // instead of surfacing as a TrafficRoutingError at the first weight. An object
-// missing from the cache is left to the controller's own check.
+// missing from the cache is left to the controller's own check. With a
+// baseline the probe gives it a share, so the routes are checked in the shape
+// they will have while it runs (and a route that already carries the
+// baseline's destination, as after a controller restart, passes).
 func (r *Router) Check() error {
 	probe := trafficrouting.State{StableHash: "check", CanaryHash: "check"}
+	if r.ro.Spec.Strategy.Canary.Baseline != nil {
+		probe.CanaryWeight, probe.BaselineWeight, probe.BaselineHash = 1, 1, "check"
+	}
 	if dr := r.spec.DestinationRule; dr != nil {
 		if err := r.check(r.drLister, DestinationRules, dr.Name, func(obj map[string]any) error {
 			return setSubsetHashes(obj, dr, probe)
