@@ -21,20 +21,22 @@ type analysisView struct {
 	// Rollout is the Rollout the run was made for ("" for a run made by hand),
 	// Kind the analysis it is ("step", "background", ...).
 	Rollout, Kind string
-	Phase         string
-	Message       string
-	Terminate     bool
-	Started       string // "2025-03-14 09:26:00 UTC (3m ago)", "" before the run started
-	Completed     string
-	Args          []labelled
-	Metrics       []metricPanel
+	// Status is the run's phase with its icon and colour class, as the
+	// Rollout page shows runs.
+	Status    view.Status
+	Message   string
+	Terminate bool
+	Started   string // "2025-03-14 09:26:00 UTC (3m ago)", "" before the run started
+	Completed string
+	Args      []labelled
+	Metrics   []metricPanel
 }
 
 // metricPanel is one metric: its chart, its counts against the limits that
 // end it, what it measures, and its latest messages.
 type metricPanel struct {
 	Name     string
-	Phase    string
+	Status   view.Status // "✖ Failed", "✔ Successful (dry run)"
 	Message  string
 	Provider string
 	Source   []labelled // where the numbers come from: address, query, URL...
@@ -50,7 +52,10 @@ type labelled struct{ Label, Value string }
 // recentMeasurement is a measurement that left a message (an error, a
 // judgement), newest first.
 type recentMeasurement struct {
-	When, Phase, Value, Message string
+	When    string
+	Status  view.Status
+	Value   string
+	Message string
 }
 
 // recentLimit is how many messages a metric lists; status keeps about ten
@@ -66,7 +71,7 @@ const masked = "*****"
 func buildAnalysisView(run *v1alpha1.AnalysisRun, now time.Time) analysisView {
 	v := analysisView{
 		Namespace: run.Namespace, Name: run.Name,
-		Phase: phaseOrPending(run.Status.Phase), Message: oneLineText(run.Status.Message),
+		Status: view.AnalysisStatus(run.Status.Phase), Message: oneLineText(run.Status.Message),
 		Terminate: run.Spec.Terminate,
 		Args:      argRows(run.Spec.Args),
 	}
@@ -86,7 +91,7 @@ func buildAnalysisView(run *v1alpha1.AnalysisRun, now time.Time) analysisView {
 // metricPanelOf lays one metric's facts out for the page.
 func metricPanelOf(f view.MetricFacts) metricPanel {
 	p := metricPanel{
-		Name: f.Result.Name, Phase: f.Phase, Message: oneLineText(f.Result.Message),
+		Name: f.Result.Name, Status: view.AnalysisStatus(f.Result.Phase), Message: oneLineText(f.Result.Message),
 		Provider: f.Provider, Count: f.Count,
 		Counts: []labelled{
 			{"Successful", fmt.Sprint(f.Result.Successful)},
@@ -98,6 +103,9 @@ func metricPanelOf(f view.MetricFacts) metricPanel {
 		// trusted HTML here.
 		Chart:  template.HTML(renderMetricChart(f.Spec, f.Result)),
 		Recent: recentMeasurements(f.Result.Measurements),
+	}
+	if f.Result.DryRun {
+		p.Status.Text += " (dry run)"
 	}
 	if f.Spec != nil {
 		p.Source = providerSource(f.Spec.Provider, f.Query)
@@ -203,7 +211,7 @@ func recentMeasurements(ms []v1alpha1.Measurement) []recentMeasurement {
 		case m.StartedAt != nil:
 			when = m.StartedAt.UTC().Format(time.TimeOnly)
 		}
-		out = append(out, recentMeasurement{When: when, Phase: phaseOrPending(m.Phase), Value: oneLineText(m.Value), Message: oneLineText(m.Message)})
+		out = append(out, recentMeasurement{When: when, Status: view.AnalysisStatus(m.Phase), Value: oneLineText(m.Value), Message: oneLineText(m.Message)})
 	}
 	return out
 }
@@ -211,12 +219,4 @@ func recentMeasurements(ms []v1alpha1.Measurement) []recentMeasurement {
 // momentText is a time in UTC with how long ago it was.
 func momentText(t, now time.Time) string {
 	return fmt.Sprintf("%s (%s ago)", t.UTC().Format("2006-01-02 15:04:05 UTC"), duration.HumanDuration(now.Sub(t)))
-}
-
-// phaseOrPending is a phase, Pending before the controller wrote one.
-func phaseOrPending(p v1alpha1.AnalysisPhase) string {
-	if p == "" {
-		return string(v1alpha1.AnalysisPhasePending)
-	}
-	return string(p)
 }

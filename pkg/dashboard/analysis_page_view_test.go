@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+	"github.com/sluice-dev/sluice/pkg/view"
 )
 
 // Secrets a run's spec may carry by hand, and that the page must never show.
@@ -83,8 +84,8 @@ func metricCount(n int32) *intstr.IntOrString {
 
 func TestAnalysisViewShowsWhatTheRunIs(t *testing.T) {
 	v := buildAnalysisView(analysisRunWithSecrets(), chartStart.Add(3*time.Minute))
-	if v.Rollout != "web" || v.Kind != "step" || v.Phase != "Running" || v.Started != "2025-03-14 09:26:00 UTC (3m ago)" {
-		t.Errorf("run: rollout %q kind %q phase %q started %q", v.Rollout, v.Kind, v.Phase, v.Started)
+	if v.Rollout != "web" || v.Kind != "step" || v.Status.Text != "◌ Running" || v.Started != "2025-03-14 09:26:00 UTC (3m ago)" {
+		t.Errorf("run: rollout %q kind %q status %q started %q", v.Rollout, v.Kind, v.Status.Text, v.Started)
 	}
 	if len(v.Metrics) != 3 {
 		t.Fatalf("%d metric panels, want 3 (one per metric of the spec)", len(v.Metrics))
@@ -108,7 +109,7 @@ func TestAnalysisViewShowsWhatTheRunIs(t *testing.T) {
 	if diff := cmp.Diff(wantCounts, rate.Counts); diff != "" || rate.Count != "2 of 5" {
 		t.Errorf("error-rate count %q, counts (-want +got):\n%s", rate.Count, diff)
 	}
-	wantRecent := []recentMeasurement{{When: "09:26:30", Phase: "Error",
+	wantRecent := []recentMeasurement{{When: "09:26:30", Status: view.Status{Text: "✖ Error", Tone: "bad"},
 		Message: "Prometheus at http://prometheus:xxxxx@prom.example:9090: 503 Service Unavailable"}}
 	if diff := cmp.Diff(wantRecent, rate.Recent); diff != "" {
 		t.Errorf("error-rate messages (-want +got):\n%s", diff)
@@ -122,8 +123,8 @@ func TestAnalysisViewShowsWhatTheRunIs(t *testing.T) {
 		{"JSON path", "{$.ok}"},
 		{"Header", "X-Token: *****"},
 	}
-	if diff := cmp.Diff(wantSmoke, smoke.Source); diff != "" || smoke.Phase != "Pending" || smoke.Count != "0 of 1" {
-		t.Errorf("smoke: phase %q count %q, source (-want +got):\n%s", smoke.Phase, smoke.Count, diff)
+	if diff := cmp.Diff(wantSmoke, smoke.Source); diff != "" || smoke.Status.Text != "◌ Pending" || smoke.Count != "0 of 1" {
+		t.Errorf("smoke: status %q count %q, source (-want +got):\n%s", smoke.Status.Text, smoke.Count, diff)
 	}
 	if got := v.Metrics[2].Source; len(got) != 1 || got[0].Value != "k6 (grafana/k6:0.50)" {
 		t.Errorf("load-test source %v, want its container and image", got)
