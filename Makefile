@@ -89,7 +89,7 @@ bench: build
 ## fuzz: each Go fuzz target for FUZZTIME (default 1m); crashers land in the package's
 ##   testdata/fuzz, which `go test` then runs as seeds. FUZZTIME=10m for a long run.
 FUZZTIME ?= 1m
-FUZZ_TARGETS := ./rollout/plan:FuzzWorld ./rollout/validation:FuzzRollout ./pkg/cli:FuzzLint ./analysis/evaluate:FuzzConditions ./analysis/provider/prometheus:FuzzConvert ./analysis/provider/web:FuzzSelectValue
+FUZZ_TARGETS := ./rollout/plan:FuzzWorld ./rollout/validation:FuzzRollout ./pkg/lint:FuzzLint ./analysis/evaluate:FuzzConditions ./analysis/provider/prometheus:FuzzConvert ./analysis/provider/web:FuzzSelectValue
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; \

@@ -94,7 +94,8 @@ func TestKubectlResourceNamesAreQualified(t *testing.T) {
 }
 
 // filesToScan lists hack/**/*.{sh,md,go}, docs/**/*.md, README.md, test/**/*.go,
-// the kubectl plugin's sources (pkg/cli) and the example manifests.
+// the kubectl plugin's sources (pkg/cli and the packages it was split into:
+// pkg/view, pkg/lint, pkg/convert) and the example manifests.
 func filesToScan(root string) ([]string, error) {
 	var files []string
 	add := func(dir string, exts ...string) error {
@@ -129,6 +130,9 @@ func filesToScan(root string) ([]string, error) {
 		{"docs", []string{".md"}},
 		{"test", []string{".go", ".md", ".sh"}},
 		{"pkg/cli", []string{".go"}},
+		{"pkg/view", []string{".go"}},
+		{"pkg/lint", []string{".go"}},
+		{"pkg/convert", []string{".go"}},
 		{"manifests/examples", []string{".yaml", ".yml"}},
 	} {
 		if err := add(d.dir, d.exts...); err != nil {
@@ -515,7 +519,7 @@ func TestFilesToScanCoversTheRepository(t *testing.T) {
 		have[filepath.ToSlash(rel)] = true
 	}
 	want := []string{"hack/demo.sh", "README.md", "docs/getting-started.md", "docs/troubleshooting.md",
-		"test/e2e/framework/plugin.go", "test/bench/main.go", "pkg/cli/convert.go"}
+		"test/e2e/framework/plugin.go", "test/bench/main.go", "pkg/cli/convert.go", "pkg/lint/refs.go", "pkg/view/tree.go"}
 	for _, w := range want {
 		if !have[w] {
 			t.Errorf("filesToScan misses %s", w)

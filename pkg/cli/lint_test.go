@@ -9,6 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// The checks are tested in pkg/lint; these tests run the command: its inputs
+// (files, directories, stdin), --strict, its messages and exit codes.
+
 // runLint runs the lint command with stdin.
 func runLint(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
@@ -29,136 +32,9 @@ func lintLines(t *testing.T, stdout string) ([]string, string) {
 	return lines[:len(lines)-1], lines[len(lines)-1]
 }
 
-func TestLintValidFiles(t *testing.T) {
-	for _, tc := range []struct {
-		file     string
-		findings []string
-		summary  string
-	}{
-		{"valid-canary.yaml", nil, "0 errors, 0 warnings, 0 notes in 4 documents"},
-		{"valid-bluegreen.yaml", nil, "0 errors, 0 warnings, 0 notes in 4 documents"},
-		{"valid-analysis.yaml", nil, "0 errors, 0 warnings, 0 notes in 2 documents"},
-		{"valid-istio.yaml", nil, "0 errors, 0 warnings, 0 notes in 5 documents"},
-		{"valid-gatewayapi.yaml", nil, "0 errors, 0 warnings, 0 notes in 4 documents"},
-	} {
-		t.Run(tc.file, func(t *testing.T) {
-			r := runLint(t, "", "-f", "testdata/lint/"+tc.file, "--strict")
-			wantExit(t, r, 0)
-			findings, summary := lintLines(t, r.stdout)
-			if diff := cmp.Diff(tc.findings, findings, cmpEmptyAsNil); diff != "" {
-				t.Errorf("findings (-want +got):\n%s", diff)
-			}
-			if summary != tc.summary {
-				t.Errorf("summary %q, want %q", summary, tc.summary)
-			}
-		})
-	}
-}
-
-var cmpEmptyAsNil = cmp.Transformer("nilIfEmpty", func(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	return s
-})
-
-// Each broken file gives exactly the findings listed, without --strict.
-func TestLintFindings(t *testing.T) {
-	for _, tc := range []struct {
-		file     string
-		findings []string // after "SEVERITY: testdata/lint/FILE: "
-	}{
-		{"bad-unknown-field.yaml", []string{
-			`error: document 1 (Rollout/web): spec.strategy.canary.stableSerivce: unknown field "stableSerivce" (did you mean "stableService"?)`}},
-		{"bad-wrong-type.yaml", []string{
-			`error: document 1 (Rollout/web): spec.strategy.canary.steps[1].setWeight: expected an integer (int32), got the string "ten"`}},
-		{"bad-all-at-once.yaml", []string{
-			`error: document 1 (Rollout/web): spec.strategy.canary.steps[0].setWeight: expected an integer (int32), got the string "20%"`,
-			`error: document 1 (Rollout/web): spec.strategy.canary.stableSerivce: unknown field "stableSerivce" (did you mean "stableService"?)`,
-			"error: document 1 (Rollout/web): spec.selector: matchLabels app=web does not match spec.template.metadata.labels, which has app=website"}},
-		{"bad-step-actions.yaml", []string{
-			"error: document 1 (Rollout/web): spec.strategy.canary.steps[0]: setWeight and pause are set; set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute or setMirrorRoute",
-			"error: document 1 (Rollout/web): spec.strategy.canary.steps[1]: none is set (pause is null: write pause: {} for an empty value); set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute or setMirrorRoute"}},
-		{"bad-weight.yaml", []string{
-			"error: document 1 (Rollout/web): spec.strategy.canary.steps[0].setWeight: must be at most 100, got 150"}},
-		{"bad-selector.yaml", []string{
-			"error: document 1 (Rollout/web): spec.selector: matchLabels app=web does not match spec.template.metadata.labels, which has app=website"}},
-		{"bad-both-strategies.yaml", []string{
-			"error: document 1 (Rollout/web): spec.strategy: both canary and blueGreen are set; set exactly one of them"}},
-		{"bad-apiversion.yaml", []string{
-			"error: document 1 (Rollout/web): apiVersion: sluice.dev/v1beta1 is not served; sluice serves sluice.dev/v1alpha1"}},
-		{"bad-header-route.yaml", []string{
-			"error: document 1 (Rollout/web): spec.strategy.canary.steps[0].setHeaderRoute.match[0].headerValue: exact and prefix are set; set exactly one of exact, prefix or regex",
-			`error: document 1 (Rollout/web): spec.strategy.canary.steps[0].setHeaderRoute.name: route "beta" needs trafficRouting: setHeaderRoute steps only work with a traffic router that lists the route in managedRoutes`}},
-		{"bad-missing-service.yaml", []string{
-			`error: document 2 (Rollout/web): spec.strategy.canary.canaryService: Service "web-canary" not found in the files (their Services: web-stable)`}},
-		{"bad-service-selector.yaml", []string{
-			`error: document 3 (Rollout/web): spec.strategy.canary.stableService: Service "web-stable" selects tier=frontend (the pods have no label tier): it would never select the Rollout's pods`,
-			`error: document 3 (Rollout/web): spec.strategy.canary.canaryService: Service "web-canary" selects app=webapp (the pods have app=web): it would never select the Rollout's pods`}},
-		{"bad-template-ref.yaml", []string{
-			`error: document 3 (Rollout/web): spec.strategy.canary.steps[0].analysis.templates[1].templateName: AnalysisTemplate "error-rate" is not in the files, but a ClusterAnalysisTemplate of that name is: did you mean clusterScope: true?`,
-			`error: document 3 (Rollout/web): spec.strategy.canary.steps[0].analysis.templates[2].templateName: AnalysisTemplate "latency" not found in the files (their AnalysisTemplates: success-rate)`}},
-		{"bad-missing-arg.yaml", []string{
-			`error: document 2 (Rollout/web): spec.strategy.blueGreen.prePromotionAnalysis.args: argument "namespace" (template "success-rate") has no value in the template and this analysis does not pass it; add it to args`,
-			`warning: document 2 (Rollout/web): spec.strategy.blueGreen.prePromotionAnalysis.args[1].name: no template of this analysis declares argument "region"; it is ignored`}},
-		{"bad-merged-metrics.yaml", []string{
-			`error: document 3 (Rollout/web): spec.strategy.canary.steps[0].analysis.templates[1]: metric "errors" is in template "http" and in template "grpc"; metric names must be unique across the templates of one analysis`}},
-		{"bad-condition.yaml", []string{
-			`error: document 1 (AnalysisTemplate/latency): spec.metrics[0].successCondition: "result[0] < 0.5 &&" does not compile: unexpected token EOF (1:18) (after substituting args)`,
-			`error: document 1 (AnalysisTemplate/latency): spec.metrics[1].successCondition: "len(result) + 1" does not compile: expected bool, but got int`,
-			`warning: document 1 (AnalysisTemplate/latency): spec.metrics[1].failureCondition: "result[0] 0 0.2" does not compile: unexpected token Number("0") (1:11) (after substituting args, with op taken as 0 since the template gives no value)`}},
-		{"bad-count.yaml", []string{
-			"error: document 1 (AnalysisTemplate/latency): spec.metrics[0].interval: required with count 5: set the time between measurements, e.g. interval: 1m"}},
-		{"bad-job.yaml", []string{
-			"error: document 1 (AnalysisTemplate/smoke): spec.metrics[0].provider.job.spec.template.spec.restartPolicy: required field is missing: a Job's pods need restartPolicy Never or OnFailure"}},
-		{"bad-virtualservice.yaml", []string{
-			`error: document 2 (Rollout/api): spec.strategy.canary.trafficRouting.istio.virtualService.routes[0]: HTTP route "primary" of VirtualService "api" has no destination with the canary host "api-canary"; sluice weights exactly two destinations, host "api-stable" (stable) and "api-canary" (canary)`,
-			`error: document 2 (Rollout/api): spec.strategy.canary.trafficRouting.istio.virtualService.routes[1]: VirtualService "api" has no HTTP route named "secondary" (its HTTP routes: primary)`}},
-		{"bad-destinationrule.yaml", []string{
-			`error: document 3 (Rollout/api): spec.strategy.canary.trafficRouting.istio.destinationRule.canarySubsetName: DestinationRule "api" has no subset named "canary" (its subsets: stable, preview)`}},
-		{"bad-httproute.yaml", []string{
-			`error: document 2 (Rollout/cart): spec.strategy.canary.trafficRouting.gatewayAPI.httpRoute: HTTPRoute "cart" has no backendRef to the canary Service "cart-canary"; sluice weights a rule whose backendRefs name both Services`}},
-		{"bad-yaml.yaml", []string{
-			"error: document 2: yaml: line 11: did not find expected ',' or ']'"}},
-	} {
-		t.Run(tc.file, func(t *testing.T) {
-			path := "testdata/lint/" + tc.file
-			r := runLint(t, "", "-f", path)
-			wantExit(t, r, ExitFailure)
-			findings, _ := lintLines(t, r.stdout)
-			var want []string
-			for _, f := range tc.findings {
-				sev, rest, _ := strings.Cut(f, ": ")
-				want = append(want, sev+": "+path+": "+rest)
-			}
-			if diff := cmp.Diff(want, findings); diff != "" {
-				t.Errorf("findings (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-// One file with many kinds of mistakes, with --strict.
-func TestLintGolden(t *testing.T) {
-	r := runLint(t, "", "-f", "testdata/lint/multi.yaml", "--strict")
-	wantExit(t, r, ExitFailure)
-	golden(t, "lint/multi.txt", r.stdout)
-}
-
-// The shipped examples and Argo Rollouts' documented examples have no errors.
-func TestLintExamples(t *testing.T) {
-	for _, dir := range []string{"../../manifests/examples", "../../pkg/apis/rollouts/v1alpha1/testdata/argo"} {
-		r := runLint(t, "", "-R", "-f", dir)
-		wantExit(t, r, 0)
-		if _, summary := lintLines(t, r.stdout); !strings.HasPrefix(summary, "0 errors") {
-			t.Errorf("%s: %s", dir, r.stdout)
-		}
-	}
-}
-
 // Stdin, a directory and --strict notes, and reference checks across files.
 func TestLintInputs(t *testing.T) {
-	stdin, err := os.ReadFile("testdata/lint/bad-weight.yaml")
+	stdin, err := os.ReadFile("../lint/testdata/lint/bad-weight.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,19 +67,19 @@ func TestLintInputs(t *testing.T) {
 	}
 
 	// A directory is its manifest files in name order.
-	r = runLint(t, "", "-f", "testdata/lint")
+	r = runLint(t, "", "-f", "../lint/testdata/lint")
 	wantExit(t, r, ExitFailure)
-	first := strings.Index(r.stdout, "testdata/lint/bad-apiversion.yaml: document 1")
-	last := strings.Index(r.stdout, "testdata/lint/multi.yaml: document 9")
+	first := strings.Index(r.stdout, "../lint/testdata/lint/bad-apiversion.yaml: document 1")
+	last := strings.Index(r.stdout, "../lint/testdata/lint/multi.yaml: document 9")
 	if first < 0 || last < first {
 		t.Errorf("directory:\n%s", r.stdout)
 	}
 }
 
 func TestLintCommandErrors(t *testing.T) {
-	r := runLint(t, "", "-f", "testdata/lint/nothing.yaml")
+	r := runLint(t, "", "-f", "../lint/testdata/lint/nothing.yaml")
 	wantExit(t, r, ExitFailure)
-	wantOneErrorLine(t, r, "error: read testdata/lint/nothing.yaml: no such file or directory")
+	wantOneErrorLine(t, r, "error: read ../lint/testdata/lint/nothing.yaml: no such file or directory")
 	if r.stdout != "" {
 		t.Errorf("stdout %q", r.stdout)
 	}
@@ -212,25 +88,19 @@ func TestLintCommandErrors(t *testing.T) {
 	wantOneErrorLine(t, r, "error: give at least one -f FILE (see 'kubectl sluice lint --help')")
 }
 
-func TestSplitYAML(t *testing.T) {
-	docs := splitYAML([]byte("---\na: 1\n--- # second\nb: 2\nc: |\n  ---x\n---\n"))
-	var got []string
-	for _, d := range docs {
-		got = append(got, strings.TrimSpace(string(d.body))+"@"+string(rune('0'+d.line)))
-	}
-	want := []string{"@1", "a: 1@2", "b: 2\nc: |\n  ---x@4", "@8"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
-func TestSuggest(t *testing.T) {
-	known := []string{"canaryService", "stableService", "steps", "trafficRouting"}
-	for name, want := range map[string]string{
-		"stableSerivce": "stableService", "Steps": "steps", "trafficRoute": "", "analysis": "",
-	} {
-		if got := suggest(name, known); got != want {
-			t.Errorf("suggest(%q) = %q, want %q", name, got, want)
+// TestLintAndPlanFlagTheSameRouteSteps: plan notes the row of the very step lint
+// warns about, and no other.
+func TestLintAndPlanFlagTheSameRouteSteps(t *testing.T) {
+	const file = "../lint/testdata/route-pods/header-before-pods.yaml"
+	r := newFakeCluster(t).run("plan", "-f", file)
+	wantExit(t, r, 0)
+	var noted []string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(line, "no route set: the canary has no pods") {
+			noted = append(noted, strings.Fields(line)[0])
 		}
+	}
+	if !cmp.Equal(noted, []string{"1"}) {
+		t.Errorf("plan notes steps %v, want [1] (lint's steps[0]):\n%s", noted, r.stdout)
 	}
 }

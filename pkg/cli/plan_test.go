@@ -51,7 +51,7 @@ func TestPlanRoutedCanary(t *testing.T) {
 // canary has no pods carries a note.
 func TestPlanRouteWithoutCanaryPods(t *testing.T) {
 	c := newFakeCluster(t)
-	r := c.run("plan", "-f", "testdata/route-pods/header-before-pods.yaml")
+	r := c.run("plan", "-f", "../lint/testdata/route-pods/header-before-pods.yaml")
 	wantExit(t, r, 0)
 	golden(t, "plan-route-without-pods.txt", r.stdout)
 }

@@ -397,7 +397,7 @@ func argoExample(t *testing.T, name string) string {
 
 func readTestdata(t *testing.T, name string) string {
 	t.Helper()
-	raw, err := os.ReadFile("../../pkg/cli/testdata/" + name)
+	raw, err := os.ReadFile("../../pkg/convert/testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,10 +427,10 @@ func TestPluginConvertOutputIsAccepted(t *testing.T) {
 		{name: "Argo canary", input: argoExample(t, "canary.yaml"), wantKinds: []string{"Rollout"}},
 		{name: "Argo blue-green", input: argoExample(t, "bluegreen.yaml"), wantKinds: []string{"Rollout"}},
 		{name: "Argo analysis template", input: argoExample(t, "analysistemplate.yaml"), wantKinds: []string{"AnalysisTemplate"}},
-		{name: "Argo with unsupported fields", input: readTestdata(t, "convert-argo-canary.in.yaml"),
+		{name: "Argo with unsupported fields", input: readTestdata(t, "argo-canary.in.yaml"),
 			wantKinds:    []string{"Rollout", "AnalysisTemplate"},
 			wantWarnings: []string{"spec.strategy.canary.scaleDownDelayRevisionLimit", "spec.strategy.canary.trafficRouting.nginx"}},
-		{name: "Deployment", input: readTestdata(t, "convert-deployment.in.yaml"), wantKinds: []string{"Rollout", "Service", "Service"}},
+		{name: "Deployment", input: readTestdata(t, "deployment.in.yaml"), wantKinds: []string{"Rollout", "Service", "Service"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
