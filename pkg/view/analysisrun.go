@@ -144,11 +144,19 @@ func renderMetric(b *strings.Builder, m runMetric, now time.Time, style Style) {
 	t.add(plain("  Errors:"), plain(fmt.Sprintf("%d, %d in a row (consecutiveErrorLimit %s)", r.Error, r.ConsecutiveError,
 		limitText(limits.ConsecutiveErrorLimit, v1alpha1.DefaultConsecutiveErrorLimit))))
 	t.render(b, style)
-	renderMeasurements(b, r.Measurements, now, style)
+	valueText := oneLine
+	if m.spec != nil && m.spec.Provider.Judge != nil {
+		valueText = judgeValueText
+	}
+	renderMeasurements(b, r.Measurements, valueText, now, style)
+	if j, ok := latestJudgement(m.spec, r); ok {
+		renderJudgement(b, j, now, style)
+	}
 }
 
-// renderMeasurements writes a metric's measurements as an indented table.
-func renderMeasurements(b *strings.Builder, ms []v1alpha1.Measurement, now time.Time, style Style) {
+// renderMeasurements writes a metric's measurements as an indented table,
+// each value shown by valueText.
+func renderMeasurements(b *strings.Builder, ms []v1alpha1.Measurement, valueText func(string) string, now time.Time, style Style) {
 	if len(ms) == 0 {
 		b.WriteString("  No measurements yet.\n")
 		return
@@ -163,7 +171,7 @@ func renderMeasurements(b *strings.Builder, ms []v1alpha1.Measurement, now time.
 		case m.StartedAt != nil:
 			when = age(now, m.StartedAt.Time)
 		}
-		t.add(plain("  "+when), analysisCell(m.Phase, ""), plain(oneLine(m.Value)), plain(oneLine(m.Message)))
+		t.add(plain("  "+when), analysisCell(m.Phase, ""), plain(valueText(m.Value)), plain(oneLine(m.Message)))
 	}
 	t.render(b, style)
 }
@@ -177,6 +185,8 @@ func providerName(p v1alpha1.MetricProvider) string {
 		return "web"
 	case p.Job != nil:
 		return "job"
+	case p.Judge != nil:
+		return "judge"
 	}
 	return "-"
 }

@@ -135,7 +135,8 @@ func replicaSetNode(s Snapshot, rs *appsv1.ReplicaSet) *node {
 }
 
 // analysisRunNode is an AnalysisRun row: phase and ✔/✖ counts of its
-// measurements (all metrics together), as a run in progress already has them.
+// measurements (all metrics together), as a run in progress already has them,
+// with the latest verdict of each judge metric below it.
 func analysisRunNode(s Snapshot, run *v1alpha1.AnalysisRun) *node {
 	phase := run.Status.Phase
 	if phase == "" {
@@ -150,7 +151,8 @@ func analysisRunNode(s Snapshot, run *v1alpha1.AnalysisRun) *node {
 	if unsure > 0 {
 		info += fmt.Sprintf(", %s %d", iconUnknown, unsure)
 	}
-	return &node{name: run.Name, kind: "AnalysisRun", status: cell{icon + " " + string(phase), t}, age: age(s.Now, run.CreationTimestamp.Time), info: info}
+	return &node{name: run.Name, kind: "AnalysisRun", status: cell{icon + " " + string(phase), t}, age: age(s.Now, run.CreationTimestamp.Time), info: info,
+		children: judgeNodes(run, s.Now)}
 }
 
 func phaseCell(p v1alpha1.RolloutPhase) cell {
