@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	judging "github.com/sluice-dev/sluice/analysis/judge"
@@ -103,10 +104,15 @@ func withMetrics(r Record, change func(Metric) Metric) Record {
 	return r
 }
 
+// marshal writes the record without escaping <, > and &: the text is read in
+// YAML and on terminals, never embedded in HTML, and reasons compare ("p < α").
 func marshal(r Record) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
 	// A Record holds only strings, ints and Numbers, which always marshal.
-	text, _ := json.Marshal(r)
-	return string(text)
+	_ = enc.Encode(r)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // clip shortens s to at most n bytes on a rune boundary, marking the cut.

@@ -32,7 +32,7 @@ func TestEncodeCompact(t *testing.T) {
 	got := Encode(FromVerdict(v))
 	want := `{"score":50,"outcome":"Failed","reason":"latency is High","metrics":[` +
 		`{"name":"latency","class":"High","critical":true,"p":0.0001235,"alpha":0.0125,"estimate":12.35,"interval":[3.211,20.5],"effect":1.3,"n":[40,39],"reason":"canary higher by 12.35 (30%)"},` +
-		`{"name":"errors","class":"NoData","n":[0,1200],"reason":"canary total 0 \u003c 10"},` +
+		`{"name":"errors","class":"NoData","n":[0,1200],"reason":"canary total 0 < 10"},` +
 		`{"name":"cpu","group":"saturation","class":"Pass","p":0.5,"alpha":0.0125,"estimate":0,"interval":[-1,1],"effect":"+Inf","n":[40,40]}]}`
 	if got != want {
 		t.Errorf("Encode:\n got %s\nwant %s", got, want)
