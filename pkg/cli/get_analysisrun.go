@@ -14,6 +14,7 @@ import (
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions"
 	"github.com/sluice-dev/sluice/pkg/view"
+	"github.com/sluice-dev/sluice/pkg/view/source"
 )
 
 func newGetAnalysisRunCommand(o *options) *cobra.Command {
@@ -101,8 +102,8 @@ func (o *options) watchAnalysisRun(ctx context.Context, s *session, name string,
 			opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", name).String()
 		}))
 	runs := factory.Sluice().V1alpha1().AnalysisRuns()
-	signal := newChangeSignal()
-	if err := watchInformers(ctx, signal, runs.Informer()); err != nil {
+	signal := source.NewSignal()
+	if err := source.WatchInformers(ctx, signal, runs.Informer()); err != nil {
 		return interruptedIsOK(ctx, err)
 	}
 	tty := o.isTerminal(out)

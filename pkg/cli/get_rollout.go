@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-dev/sluice/pkg/view"
+	"github.com/sluice-dev/sluice/pkg/view/source"
 )
 
 func newGetRolloutCommand(o *options) *cobra.Command {
@@ -34,7 +35,7 @@ func newGetRolloutCommand(o *options) *cobra.Command {
 			out := cmd.OutOrStdout()
 			style := view.Style{Color: !noColor && o.isTerminal(out)}
 			if !watch {
-				snap, err := loadSnapshot(cmd.Context(), apiSource{s}, args[0], o.clock.Now())
+				snap, err := source.Load(cmd.Context(), source.API{Clients: s.clients()}, args[0], o.clock.Now())
 				if err != nil {
 					return err
 				}
@@ -56,7 +57,7 @@ func newGetRolloutCommand(o *options) *cobra.Command {
 func (o *options) watchRollout(ctx context.Context, s *session, name string, out io.Writer, style view.Style) error {
 	// One direct read first: a missing rollout or a kind the user may not read is
 	// an error now, not an informer retrying forever.
-	first, err := loadSnapshot(ctx, apiSource{s}, name, o.clock.Now())
+	first, err := source.Load(ctx, source.API{Clients: s.clients()}, name, o.clock.Now())
 	if err != nil {
 		return err
 	}
@@ -64,8 +65,8 @@ func (o *options) watchRollout(ctx context.Context, s *session, name string, out
 	ctx, stop := context.WithCancel(ctx) // stops the informers on return
 	defer stop()
 	tty := o.isTerminal(out)
-	signal := newChangeSignal()
-	src, err := watchRolloutObjects(ctx, s, ro, signal)
+	signal := source.NewSignal()
+	src, err := source.Watch(ctx, s.clients(), ro, signal)
 	if err != nil {
 		return interruptedIsOK(ctx, err)
 	}
@@ -82,7 +83,7 @@ func (o *options) watchRollout(ctx context.Context, s *session, name string, out
 		}
 	}()
 	err = redrawLoop(ctx, signal, p, func() (bool, error) {
-		snap, err := loadSnapshot(ctx, src, name, o.clock.Now())
+		snap, err := source.Load(ctx, src, name, o.clock.Now())
 		if err != nil {
 			return false, err
 		}
@@ -99,7 +100,7 @@ func (o *options) watchRollout(ctx context.Context, s *session, name string, out
 			if wake != nil {
 				wake.Stop()
 			}
-			wake = time.AfterFunc(verdict.wakeIn, signal.poke)
+			wake = time.AfterFunc(verdict.wakeIn, signal.Poke)
 		}
 		return verdict.done, verdict.err
 	})

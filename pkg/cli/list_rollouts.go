@@ -12,6 +12,7 @@ import (
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions"
 	"github.com/sluice-dev/sluice/pkg/view"
+	"github.com/sluice-dev/sluice/pkg/view/source"
 )
 
 func newListRolloutsCommand(o *options) *cobra.Command {
@@ -76,8 +77,8 @@ func (o *options) watchList(ctx context.Context, s *session, namespace string, o
 	defer stop()
 	factory := sluiceinformers.NewSharedInformerFactoryWithOptions(s.sluice, 0, sluiceinformers.WithNamespace(namespace))
 	informer := factory.Sluice().V1alpha1().Rollouts()
-	signal := newChangeSignal()
-	if err := watchInformers(ctx, signal, informer.Informer()); err != nil {
+	signal := source.NewSignal()
+	if err := source.WatchInformers(ctx, signal, informer.Informer()); err != nil {
 		return interruptedIsOK(ctx, err)
 	}
 	scr := &screen{out: out, tty: o.isTerminal(out)}

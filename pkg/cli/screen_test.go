@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sluice-dev/sluice/pkg/view/source"
 )
 
 func TestScreenOnATerminalRedrawsInPlace(t *testing.T) {
@@ -41,13 +43,13 @@ func TestScreenElsewherePrintsChangedFrames(t *testing.T) {
 
 // A burst of changes causes a few redraws, not one per change.
 func TestRedrawLoopCoalescesChanges(t *testing.T) {
-	signal := newChangeSignal()
+	signal := source.NewSignal()
 	var draws atomic.Int32
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	go func() {
 		for i := 0; i < 200; i++ {
-			signal.poke()
+			signal.Poke()
 			time.Sleep(time.Millisecond)
 		}
 	}()
@@ -65,7 +67,7 @@ func TestRedrawLoopCoalescesChanges(t *testing.T) {
 
 func TestRedrawLoopTicksWithoutChanges(t *testing.T) {
 	var draws atomic.Int32
-	err := redrawLoop(context.Background(), newChangeSignal(), pacing{minGap: time.Millisecond, tick: 10 * time.Millisecond}, func() (bool, error) {
+	err := redrawLoop(context.Background(), source.NewSignal(), pacing{minGap: time.Millisecond, tick: 10 * time.Millisecond}, func() (bool, error) {
 		return draws.Add(1) == 3, nil
 	})
 	if err != nil || draws.Load() != 3 {

@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	sluiceclient "github.com/sluice-dev/sluice/pkg/client/clientset/versioned"
+	"github.com/sluice-dev/sluice/pkg/view/source"
 )
 
 // session is a connection to the cluster and the namespace to work in.
@@ -38,6 +39,11 @@ func (o *options) connect() (*session, error) {
 		return nil, err
 	}
 	return &session{sluice: sluice, kube: kube, namespace: namespace}, nil
+}
+
+// clients are what pkg/view/source reads the objects of a view with.
+func (s *session) clients() source.Clients {
+	return source.Clients{Sluice: s.sluice, Kube: s.kube, Namespace: s.namespace}
 }
 
 // completeRolloutNames completes rollout names in the current namespace.

@@ -14,6 +14,7 @@ import (
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions"
 	"github.com/sluice-dev/sluice/pkg/view"
+	"github.com/sluice-dev/sluice/pkg/view/source"
 )
 
 func newStatusCommand(o *options) *cobra.Command {
@@ -79,8 +80,8 @@ func (o *options) followStatus(ctx context.Context, s *session, name string, tim
 			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", name).String()
 		}))
 	informer := factory.Sluice().V1alpha1().Rollouts()
-	signal := newChangeSignal()
-	if err := watchInformers(ctx, signal, informer.Informer()); err != nil {
+	signal := source.NewSignal()
+	if err := source.WatchInformers(ctx, signal, informer.Informer()); err != nil {
 		return timedOut(parent, ctx, err, timeout, name, "")
 	}
 	var last string

@@ -1,4 +1,4 @@
-package cli
+package source
 
 import (
 	"context"
@@ -14,40 +14,41 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/sluice-dev/sluice/pkg/actions"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions"
 	sluicelisters "github.com/sluice-dev/sluice/pkg/client/listers/rollouts/v1alpha1"
 )
 
-// cacheSource reads from informer caches that a watch keeps current.
-type cacheSource struct {
-	s             *session
+// Cache reads from informer caches that a watch keeps current (see Watch).
+type Cache struct {
+	clients       Clients
 	rolloutLister sluicelisters.RolloutLister
 	runLister     sluicelisters.AnalysisRunLister // nil when runs cannot be read
 	rsLister      appslisters.ReplicaSetLister
 	podLister     corelisters.PodLister
 }
 
-// watchRolloutObjects starts informers for one rollout, the ReplicaSets and pods
-// its selector matches, and the AnalysisRuns of its namespace; every change pokes
-// signal. It returns once the caches are filled.
-func watchRolloutObjects(ctx context.Context, s *session, ro *v1alpha1.Rollout, signal changeSignal) (*cacheSource, error) {
+// Watch starts informers for one rollout, the ReplicaSets and pods its selector
+// matches, and the AnalysisRuns of its namespace; every change pokes signal. It
+// returns once the caches are filled; the informers stop when ctx ends.
+func Watch(ctx context.Context, s Clients, ro *v1alpha1.Rollout, signal Signal) (*Cache, error) {
 	selector, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector)
 	if err != nil {
 		return nil, err
 	}
-	byName := sluiceinformers.NewSharedInformerFactoryWithOptions(s.sluice, 0,
-		sluiceinformers.WithNamespace(s.namespace),
+	byName := sluiceinformers.NewSharedInformerFactoryWithOptions(s.Sluice, 0,
+		sluiceinformers.WithNamespace(s.Namespace),
 		sluiceinformers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", ro.Name).String()
 		}))
-	runs := sluiceinformers.NewSharedInformerFactoryWithOptions(s.sluice, 0, sluiceinformers.WithNamespace(s.namespace))
-	kube := kubeinformers.NewSharedInformerFactoryWithOptions(s.kube, 0,
-		kubeinformers.WithNamespace(s.namespace),
+	runs := sluiceinformers.NewSharedInformerFactoryWithOptions(s.Sluice, 0, sluiceinformers.WithNamespace(s.Namespace))
+	kube := kubeinformers.NewSharedInformerFactoryWithOptions(s.Kube, 0,
+		kubeinformers.WithNamespace(s.Namespace),
 		kubeinformers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector.String() }))
 
-	src := &cacheSource{
-		s:             s,
+	src := &Cache{
+		clients:       s,
 		rolloutLister: byName.Sluice().V1alpha1().Rollouts().Lister(),
 		rsLister:      kube.Apps().V1().ReplicaSets().Lister(),
 		podLister:     kube.Core().V1().Pods().Lister(),
@@ -61,7 +62,7 @@ func watchRolloutObjects(ctx context.Context, s *session, ro *v1alpha1.Rollout, 
 		src.runLister = runs.Sluice().V1alpha1().AnalysisRuns().Lister()
 		informers = append(informers, runs.Sluice().V1alpha1().AnalysisRuns().Informer())
 	}
-	if err := watchInformers(ctx, signal, informers...); err != nil {
+	if err := WatchInformers(ctx, signal, informers...); err != nil {
 		return nil, err
 	}
 	return src, nil
@@ -69,28 +70,33 @@ func watchRolloutObjects(ctx context.Context, s *session, ro *v1alpha1.Rollout, 
 
 // canReadAnalysisRuns probes whether AnalysisRuns can be listed: an informer on a
 // kind that is not installed, or not readable, would never fill its cache.
-func canReadAnalysisRuns(ctx context.Context, s *session) bool {
-	_, err := s.sluice.SluiceV1alpha1().AnalysisRuns(s.namespace).List(ctx, metav1.ListOptions{Limit: 1})
+func canReadAnalysisRuns(ctx context.Context, s Clients) bool {
+	_, err := s.Sluice.SluiceV1alpha1().AnalysisRuns(s.Namespace).List(ctx, metav1.ListOptions{Limit: 1})
 	return !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err)
 }
 
-func (c *cacheSource) rollout(_ context.Context, name string) (*v1alpha1.Rollout, error) {
-	ro, err := c.rolloutLister.Rollouts(c.s.namespace).Get(name)
+// Rollout reads the watched rollout; a missing one is reported in the user's terms.
+func (c *Cache) Rollout(_ context.Context, name string) (*v1alpha1.Rollout, error) {
+	ro, err := c.rolloutLister.Rollouts(c.clients.Namespace).Get(name)
 	if err != nil {
-		return nil, c.s.rolloutError(name, err)
+		return nil, actions.RolloutError(c.clients.Namespace, name, err)
 	}
 	return ro, nil
 }
 
-func (c *cacheSource) replicaSets(_ context.Context, ro *v1alpha1.Rollout, selector labels.Selector) ([]*appsv1.ReplicaSet, error) {
+// ReplicaSets lists the cached ReplicaSets the selector matches.
+func (c *Cache) ReplicaSets(_ context.Context, ro *v1alpha1.Rollout, selector labels.Selector) ([]*appsv1.ReplicaSet, error) {
 	return c.rsLister.ReplicaSets(ro.Namespace).List(selector)
 }
 
-func (c *cacheSource) pods(_ context.Context, ro *v1alpha1.Rollout, selector labels.Selector) ([]*corev1.Pod, error) {
+// Pods lists the cached pods the selector matches.
+func (c *Cache) Pods(_ context.Context, ro *v1alpha1.Rollout, selector labels.Selector) ([]*corev1.Pod, error) {
 	return c.podLister.Pods(ro.Namespace).List(selector)
 }
 
-func (c *cacheSource) analysisRuns(_ context.Context, ro *v1alpha1.Rollout) ([]*v1alpha1.AnalysisRun, error) {
+// AnalysisRuns lists the cached AnalysisRuns of the namespace; none when they
+// cannot be read.
+func (c *Cache) AnalysisRuns(_ context.Context, ro *v1alpha1.Rollout) ([]*v1alpha1.AnalysisRun, error) {
 	if c.runLister == nil {
 		return nil, nil
 	}
