@@ -31,6 +31,15 @@ import (
 // maxWarnings bounds the Prometheus warnings kept on a measurement.
 const maxWarnings = 512
 
+// maxResolvedQueries bounds the resolved queries kept as the metric's
+// metadata: a judge of fifty metrics with long queries must not swell the
+// run. Past it the rest are counted, not kept; a query that fails is always
+// kept, so its error can be read next to it.
+const maxResolvedQueries = 8192
+
+// notShownKey is the metadata key that counts resolved queries left out.
+const notShownKey = "queriesNotShown"
+
 // Provider judges canaries against baselines. It is safe for concurrent use;
 // it holds only immutable configuration and the shared HTTP transports.
 type Provider struct {
@@ -58,9 +67,11 @@ func (p *Provider) Terminate(context.Context, *v1alpha1.AnalysisRun, v1alpha1.Me
 
 // Measure takes one look. Before the window holds one resolution step (the
 // warmup included) it returns Running with the time left. The run must have
-// started: its start opens the window. The outcome carries the resolved
-// queries as MetricMetadata, also with an error, so status shows which query
-// failed.
+// started: its Status.StartedAt opens the window (a caller outside the
+// controller, such as `kubectl sluice analyze`, sets it to the start of the
+// window it wants judged). Its Status.MetricResults say which look this is.
+// The outcome carries the resolved queries as MetricMetadata, also with an
+// error, so status shows which query failed.
 func (p *Provider) Measure(ctx context.Context, run *v1alpha1.AnalysisRun, metric v1alpha1.Metric, _ *v1alpha1.Measurement) (provider.Outcome, error) {
 	spec := metric.Provider.Judge
 	if spec == nil {
@@ -101,9 +112,12 @@ type lookRun struct {
 	settings settings
 	window   window
 	look     judging.Look
-	// resolved holds the queries as sent, by "metric/side[/events|/total]".
-	resolved map[string]string
-	warnings []string
+	// resolved holds the queries as sent, by "metric/side[/events|/total]",
+	// up to maxResolvedQueries bytes; notShown counts those left out.
+	resolved      map[string]string
+	resolvedBytes int
+	notShown      int
+	warnings      []string
 }
 
 // look queries every metric and scores the results.
@@ -133,10 +147,11 @@ func (l *lookRun) judgeSeries(ctx context.Context, c *promquery.Client, q query)
 	r := promv1.Range{Start: l.window.seriesStart(l.settings.resolution), End: l.window.end, Step: l.settings.resolution}
 	var sides [2][]float64
 	for i, side := range l.sides() {
-		resolved := l.resolve(q.metric.Name+"/"+side.name, q.series, side.scope)
+		key := q.metric.Name + "/" + side.name
+		resolved := l.resolve(key, q.series, side.scope)
 		samples, warnings, err := seriesSamples(ctx, c, resolved, r)
 		if err != nil {
-			return judging.MetricResult{}, fmt.Errorf("%s: %w", side.name, err)
+			return judging.MetricResult{}, l.failed(key, resolved, side.name, err)
 		}
 		l.warnings = append(l.warnings, warnings...)
 		sides[i] = samples
@@ -149,10 +164,11 @@ func (l *lookRun) judgeRatio(ctx context.Context, c *promquery.Client, q query) 
 	var counts [2][2]float64 // [side][events, total]
 	for i, side := range l.sides() {
 		for j, part := range []struct{ name, query string }{{"events", q.events}, {"total", q.total}} {
-			resolved := l.resolve(q.metric.Name+"/"+side.name+"/"+part.name, part.query, side.scope)
+			key := q.metric.Name + "/" + side.name + "/" + part.name
+			resolved := l.resolve(key, part.query, side.scope)
 			n, warnings, err := count(ctx, c, resolved, l.window.end)
 			if err != nil {
-				return judging.MetricResult{}, fmt.Errorf("%s %s: %w", side.name, part.name, err)
+				return judging.MetricResult{}, l.failed(key, resolved, side.name+" "+part.name, err)
 			}
 			l.warnings = append(l.warnings, warnings...)
 			counts[i][j] = n
@@ -171,11 +187,25 @@ func (l *lookRun) sides() [2]side {
 	return [2]side{{"canary", l.settings.canaryScope}, {"baseline", l.settings.baselineScope}}
 }
 
-// resolve fills a query's placeholders and records it under key.
+// resolve fills a query's placeholders and records it under key while the
+// metadata has room.
 func (l *lookRun) resolve(key, q, scope string) string {
 	resolved := resolve(q, scope, l.window.length())
-	l.resolved[key] = resolved
+	if size := len(key) + len(resolved); l.resolvedBytes+size <= maxResolvedQueries {
+		l.resolved[key] = resolved
+		l.resolvedBytes += size
+	} else {
+		l.notShown++
+		l.resolved[notShownKey] = fmt.Sprint(l.notShown)
+	}
 	return resolved
+}
+
+// failed records the query that failed, whatever the room left, and wraps
+// its error with what it was for.
+func (l *lookRun) failed(key, resolved, what string, err error) error {
+	l.resolved[key] = resolved
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // phaseOf is the measurement's phase for a verdict's outcome.

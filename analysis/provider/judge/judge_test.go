@@ -2,6 +2,7 @@ package judge
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -300,5 +301,45 @@ func TestProviderIdentity(t *testing.T) {
 	}
 	if err := p.Terminate(context.Background(), nil, v1alpha1.Metric{}, v1alpha1.Measurement{}); err != nil {
 		t.Errorf("Terminate: %v", err)
+	}
+}
+
+// TestResolvedQueriesBounded: fifty metrics with long queries keep their
+// metadata bounded, counting the queries left out; a failing query is kept
+// whatever the room.
+func TestResolvedQueriesBounded(t *testing.T) {
+	long := strings.Repeat(`sum(rate(x{hash="{{scope}}",route=~"/api/v1/.*"}[1m])) + `, 6) + "0"
+	build := func(address string) v1alpha1.JudgeMetric {
+		spec := latencyJudge(address)
+		spec.Metrics = nil
+		for i := range 50 {
+			spec.Metrics = append(spec.Metrics, v1alpha1.JudgeQuery{Name: fmt.Sprintf("m%02d", i), Query: long})
+		}
+		return spec
+	}
+	srv := startServer(t, &fakePrometheus{})
+	got, err := measure(t, build(srv.URL))
+	if err != nil {
+		t.Fatalf("Measure: %v", err)
+	}
+	size := 0
+	for k, v := range got.MetricMetadata {
+		size += len(k) + len(v)
+	}
+	if size > maxResolvedQueries+64 || got.MetricMetadata[notShownKey] == "" {
+		t.Errorf("metadata is %d bytes with %s queries not shown; want at most about %d, and a count of those left out",
+			size, got.MetricMetadata[notShownKey], maxResolvedQueries)
+	}
+
+	failing := startServer(t, &fakePrometheus{fail: map[string]failure{"boom": {http.StatusServiceUnavailable,
+		`{"status":"error","errorType":"unavailable","error":"overloaded"}`}}})
+	spec := build(failing.URL)
+	spec.Metrics = append(spec.Metrics, v1alpha1.JudgeQuery{Name: "last", Query: `boom{hash="{{scope}}"}`})
+	got, err = measure(t, spec)
+	if err == nil || !strings.HasPrefix(err.Error(), `judge metric "last": canary:`) {
+		t.Fatalf("error = %v, want the last metric's canary query to fail", err)
+	}
+	if got.MetricMetadata["last/canary"] != `boom{hash="`+canaryHash+`"}` {
+		t.Errorf("metadata %v lacks the failed query", got.MetricMetadata)
 	}
 }
