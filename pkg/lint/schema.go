@@ -81,6 +81,7 @@ func canarySchema(p string) []schemaRule {
 		maxItems(p+".steps", 100),
 	}
 	rules = append(rules, antiAffinitySchema(p+".antiAffinity")...)
+	rules = append(rules, baselineSchema(p)...)
 	rules = append(rules, podCountSchema(p+".maxSurge")...)
 	rules = append(rules, podCountSchema(p+".maxUnavailable")...)
 	rules = append(rules, rolloutAnalysisSchema(p+".analysis")...)
@@ -181,7 +182,7 @@ func rolloutAnalysisSchema(p string) []schemaRule {
 		cel(p+".args[].valueFrom", "has(self.podTemplateHashValue) != has(self.fieldRef)", exactlyOne("podTemplateHashValue", "fieldRef")),
 		required(p+".args[].valueFrom.fieldRef", "fieldPath"),
 		minLength(p+".args[].valueFrom.fieldRef.fieldPath", 1),
-		enum(p+".args[].valueFrom.podTemplateHashValue", "Stable", "Latest"),
+		enum(p+".args[].valueFrom.podTemplateHashValue", "Stable", "Latest", "Baseline"),
 	}
 	return append(rules, dryRunAndRetentionSchema(p)...)
 }
@@ -220,7 +221,7 @@ func templateSchema() []schemaRule {
 
 func metricSchema(p string) []schemaRule {
 	m := p + "[]"
-	return []schemaRule{
+	rules := []schemaRule{
 		minItems(p, 1),
 		maxItems(p, 50),
 		listMapKey(p, "name"),
@@ -229,7 +230,7 @@ func metricSchema(p string) []schemaRule {
 		minLength(m+".name", 1),
 		pattern(m+".interval", durationPattern, `a duration such as "30s" or "1m30s", or an {{args.NAME}} reference`),
 		pattern(m+".initialDelay", durationPattern, `a duration such as "30s" or "1m30s", or an {{args.NAME}} reference`),
-		cel(m+".provider", "[has(self.prometheus), has(self.web), has(self.job)].filter(x, x).size() == 1", exactlyOne("prometheus", "web", "job")),
+		cel(m+".provider", "[has(self.prometheus), has(self.web), has(self.job), has(self.judge)].filter(x, x).size() == 1", exactlyOne("prometheus", "web", "job", "judge")),
 		required(m+".provider.job", "spec"),
 		required(m+".provider.prometheus", "query"),
 		minLength(m+".provider.prometheus.query", 1),
@@ -243,4 +244,5 @@ func metricSchema(p string) []schemaRule {
 		required(m+".provider.web.headers[]", "key", "value"),
 		minLength(m+".provider.web.headers[].key", 1),
 	}
+	return append(rules, judgeSchema(m+".provider.judge")...)
 }
