@@ -41,8 +41,8 @@ func HodgesLehmann(x, y []float64, confidence float64, method Method) (Shift, er
 		return Shift{}, ErrEmptySample
 	}
 	d := newPairDiffs(x, y)
-	_, ties := rankSum(x, y)
-	exact := exactAllowed(m, n, len(ties) > 0)
+	_, tieTerm := d.shiftedU(0)
+	exact := exactAllowed(m, n, tieTerm > 0)
 	if method == Normal {
 		exact = false
 	}
@@ -108,8 +108,10 @@ func (d pairDiffs) shiftedZ(shift float64, correct bool) float64 {
 	return dz / sd
 }
 
-// shiftedU returns U of x − shift against y and Σ(t³−t) over its tie groups,
-// by one merge of the sorted samples (x − shift stays sorted).
+// shiftedU returns U of x − shift against y (pairs with x_i − shift above y_j,
+// plus one half per tie: the rank sum of x with midranks less m(m+1)/2) and
+// Σ(t³−t) over the groups of t tied values, by one merge of the sorted
+// samples (x − shift stays sorted).
 func (d pairDiffs) shiftedU(shift float64) (u, tieTerm float64) {
 	i, j := 0, 0
 	for i < len(d.x) || j < len(d.y) {

@@ -47,19 +47,14 @@ type MannWhitneyResult struct {
 var ErrEmptySample = errors.New("a sample is empty")
 
 // MannWhitney tests whether x and y come from the same distribution against a
-// shift either way. NaN values must be removed beforehand (see Clean).
+// shift either way. NaN values must be removed beforehand (see CleanNaN).
 func MannWhitney(x, y []float64, method Method) (MannWhitneyResult, error) {
 	m, n := len(x), len(y)
 	if m == 0 || n == 0 {
 		return MannWhitneyResult{}, ErrEmptySample
 	}
-	sumX, ties := rankSum(x, y)
-	r := MannWhitneyResult{
-		U:    sumX - float64(m*(m+1))/2,
-		M:    m,
-		N:    n,
-		Ties: len(ties) > 0,
-	}
+	u, tieTerm := newPairDiffs(x, y).shiftedU(0)
+	r := MannWhitneyResult{U: u, M: m, N: n, Ties: tieTerm > 0}
 	exact := exactAllowed(m, n, r.Ties)
 	switch method {
 	case Exact:
@@ -73,7 +68,7 @@ func MannWhitney(x, y []float64, method Method) (MannWhitneyResult, error) {
 		r.Exact = true
 		r.P = exactTwoSided(m, n, r.U)
 	} else {
-		r.P = normalTwoSided(m, n, r.U, ties)
+		r.P = normalTwoSided(m, n, r.U, tieTerm)
 	}
 	return r, nil
 }
@@ -90,22 +85,18 @@ func exactTwoSided(m, n int, u float64) float64 {
 	return math.Min(1, 2*math.Min(lower, upper))
 }
 
-// uVariance is the variance of U under no difference, reduced for ties (each
-// group of t tied values removes (t³−t)/(N(N−1)) from N+1).
-func uVariance(m, n int, ties []int) float64 {
+// uVariance is the variance of U under no difference, reduced for ties:
+// tieTerm is Σ(t³−t) over the groups of t tied values, and removes
+// tieTerm/(N(N−1)) from N+1.
+func uVariance(m, n int, tieTerm float64) float64 {
 	total := float64(m + n)
-	tieTerm := 0.0
-	for _, t := range ties {
-		ft := float64(t)
-		tieTerm += ft*ft*ft - ft
-	}
 	return float64(m*n) / 12 * ((total + 1) - tieTerm/(total*(total-1)))
 }
 
 // normalTwoSided is the normal approximation of the two-sided p-value, with a
 // continuity correction of one half towards the mean.
-func normalTwoSided(m, n int, u float64, ties []int) float64 {
-	sd := math.Sqrt(uVariance(m, n, ties))
+func normalTwoSided(m, n int, u, tieTerm float64) float64 {
+	sd := math.Sqrt(uVariance(m, n, tieTerm))
 	d := u - float64(m*n)/2
 	if sd == 0 || d == 0 {
 		// All values tied, or U exactly at its mean: no evidence either way.
