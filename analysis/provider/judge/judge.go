@@ -65,8 +65,9 @@ func (p *Provider) Terminate(context.Context, *v1alpha1.AnalysisRun, v1alpha1.Me
 	return nil
 }
 
-// Measure takes one look. Before the window holds one resolution step (the
-// warmup included) it returns Running with the time left. The run must have
+// Measure takes one look. Until the window after warmup can hold the
+// samples the series metrics need (firstLookWindow) it returns Running with
+// the time left. The run must have
 // started: its Status.StartedAt opens the window (a caller outside the
 // controller, such as `kubectl sluice analyze`, sets it to the start of the
 // window it wants judged). Its Status.MetricResults say which look this is.
@@ -85,7 +86,7 @@ func (p *Provider) Measure(ctx context.Context, run *v1alpha1.AnalysisRun, metri
 		return provider.Outcome{}, errors.New("the run has not started, and its start opens the judge's window")
 	}
 	now := p.clock.Now()
-	w, wait := windowAt(run.Status.StartedAt.Time, s.warmup, s.resolution, now)
+	w, wait := windowAt(run.Status.StartedAt.Time, s.warmup, s.minWindow, now)
 	if wait > 0 {
 		return provider.Outcome{Phase: v1alpha1.AnalysisPhaseRunning, ResumeAfter: wait}, nil
 	}

@@ -121,18 +121,27 @@ func TestCanaryWithoutData(t *testing.T) {
 }
 
 // TestWarmup: while the window since the run's start (after warmup) is
-// shorter than one resolution step, the look waits, querying nothing.
+// too short to hold the samples a series metric needs, the look waits,
+// querying nothing.
 func TestWarmup(t *testing.T) {
 	fake := &fakePrometheus{}
 	srv := startServer(t, fake)
 	spec := latencyJudge(srv.URL)
-	spec.Warmup = "10m5s" // the run started 10m ago: 5s of warmup and a 15s step left
+	// The run started 10m ago: 5s of warmup left, then 9 steps of 15s for the
+	// 10 samples the metric needs (the first at the window's start).
+	spec.Warmup = "10m5s"
 	got, err := measure(t, spec)
 	if err != nil {
 		t.Fatalf("Measure: %v", err)
 	}
-	if got.Phase != v1alpha1.AnalysisPhaseRunning || got.ResumeAfter != 20*time.Second {
-		t.Errorf("outcome = %s after %s, want Running, resume after 20s", got.Phase, got.ResumeAfter)
+	if want := 5*time.Second + 9*15*time.Second; got.Phase != v1alpha1.AnalysisPhaseRunning || got.ResumeAfter != want {
+		t.Errorf("outcome = %s after %s, want Running, resume after %s", got.Phase, got.ResumeAfter, want)
+	}
+	// A judge of ratios only waits one step: counts take no fixed time.
+	ratios := errorsJudge(srv.URL)
+	ratios.Warmup = "10m5s"
+	if got, _ := measure(t, ratios); got.Phase != v1alpha1.AnalysisPhaseRunning || got.ResumeAfter != 20*time.Second {
+		t.Errorf("ratios: outcome = %s after %s, want Running, resume after 20s", got.Phase, got.ResumeAfter)
 	}
 	if n := len(fake.recorded()); n != 0 {
 		t.Errorf("the server got %d queries during warmup, want none", n)

@@ -32,9 +32,11 @@ var (
 type settings struct {
 	canaryScope, baselineScope string
 	warmup, resolution         time.Duration
-	alpha                      float64
-	scoring                    judging.Scoring
-	queries                    []query
+	// minWindow is the shortest window worth judging (see firstLookWindow).
+	minWindow time.Duration
+	alpha     float64
+	scoring   judging.Scoring
+	queries   []query
 }
 
 // query is one compared metric: its judge settings and its PromQL, still
@@ -85,7 +87,24 @@ func parseSettings(spec *v1alpha1.JudgeMetric) (settings, error) {
 		}
 		s.queries = append(s.queries, q)
 	}
+	s.minWindow = firstLookWindow(s.resolution, s.queries)
 	return s, nil
+}
+
+// firstLookWindow is how long the window must be before the first judgement:
+// long enough for a series metric's range query to return its minSamples
+// steps from one pod, and at least one step. A look before that could only
+// call the metric NoData, and one Inconclusive look ends a metric with the
+// default inconclusiveLimit. Ratio metrics count requests, which no duration
+// guarantees; they wait one step.
+func firstLookWindow(resolution time.Duration, queries []query) time.Duration {
+	steps := 1
+	for _, q := range queries {
+		if q.metric.Kind == judging.KindSeries {
+			steps = max(steps, q.metric.MinSamples-1)
+		}
+	}
+	return time.Duration(steps) * resolution
 }
 
 // checkScopes refuses scopes that cannot tell the sides apart: the same

@@ -17,11 +17,11 @@ type window struct {
 }
 
 // windowAt is the window of a look at now, or how long to wait while the
-// window is still shorter than one resolution step (warmup included): before
-// then there is nothing to compare.
-func windowAt(startedAt time.Time, warmup, resolution time.Duration, now time.Time) (window, time.Duration) {
+// window is still shorter than minLength (warmup not counted): before then
+// there is not enough to compare.
+func windowAt(startedAt time.Time, warmup, minLength time.Duration, now time.Time) (window, time.Duration) {
 	w := window{start: startedAt.Add(warmup), end: now}
-	if ready := w.start.Add(resolution); now.Before(ready) {
+	if ready := w.start.Add(minLength); now.Before(ready) {
 		return w, ready.Sub(now)
 	}
 	return w, 0
