@@ -123,6 +123,9 @@ func Newcombe(e1, n1, e2, n2 int64, confidence float64) (low, high float64) {
 
 // wilson is the Wilson score interval of a rate p out of n at normal quantile z.
 func wilson(p, n, z float64) (low, high float64) {
+	if math.IsInf(z, 1) {
+		return 0, 1 // confidence 1 (a look with no alpha left): anything goes
+	}
 	z2 := z * z
 	den := 1 + z2/n
 	center := (p + z2/(2*n)) / den

@@ -80,3 +80,11 @@ func TestCompareProportionsRejectsImpossibleCounts(t *testing.T) {
 		t.Errorf("message %v", err)
 	}
 }
+
+func TestNewcombeAtFullConfidence(t *testing.T) {
+	// A look with no alpha left asks for 100% confidence: the interval must
+	// be the widest one, not NaN.
+	low, high := Newcombe(3, 10, 1, 10, 1)
+	near(t, "low", low, 0.2-math.Sqrt(0.3*0.3+0.9*0.9), 1e-12)
+	near(t, "high", high, 0.2+math.Sqrt(0.7*0.7+0.1*0.1), 1e-12)
+}
