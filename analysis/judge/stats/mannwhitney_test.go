@@ -19,7 +19,7 @@ var (
 
 func near(t *testing.T, what string, got, want, tol float64) {
 	t.Helper()
-	if math.Abs(got-want) > tol {
+	if math.IsNaN(got) || math.IsNaN(want) || math.Abs(got-want) > tol {
 		t.Errorf("%s = %.12g, want %.12g (±%g)", what, got, want, tol)
 	}
 }
