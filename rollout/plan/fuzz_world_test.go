@@ -12,10 +12,11 @@ import (
 )
 
 // FuzzWorld drives the world model of sim_test.go with a random Rollout (strategy,
-// size, steps) and a random order of what happens to it: new templates and
-// reverts, promote, abort, retry, manual pause, scale changes, steps changed
-// mid-release, analyses that fail, routers that reject or lag, slow pods and
-// lagging EndpointSlices. The world checks SPEC §2.7 after every reconcile (and
+// size, steps, a baseline and its Service) and a random order of what happens
+// to it: new templates and reverts, promote, abort, retry, manual pause, scale
+// changes, steps changed mid-release, the baseline switched off, on or resized,
+// analyses that fail, routers that reject or lag, slow pods and lagging
+// EndpointSlices. The world checks SPEC §2.7 after every reconcile (and
 // between a reconcile's ReplicaSet writes and its router write). At the end the
 // faults heal and a user promotes whenever the rollout pauses: the release must
 // finish on the template it was last given — a rollout that stays stuck is a
@@ -59,6 +60,12 @@ var worldSeeds = [][]byte{
 	{0, 0, 1, 0, 1, 1, 0, 10, 3, 1, 0, 0},
 	{1, 5, 3, 1, 8, 3, 2, 1, 0, 1, 0, 0, 8, 2, 0, 1, 0, 0, 9, 2, 0},
 	{2, 6, 2, 4, 9, 1, 0, 1, 0, 0, 11, 0, 12, 0, 13, 0, 14},
+	// With a baseline (the first byte at 3 and above; see randomWorld).
+	{3, 4, 2, 0, 2, 1, 0, 0, 1, 0, 0, 3, 0, 0},
+	{28, 5, 3, 0, 5, 1, 0, 3, 0, 1, 2, 0, 0, 6, 0, 0, 5, 0},
+	{16, 9, 4, 0, 2, 1, 5, 0, 1, 0, 0, 30, 4, 0, 3, 0, 3, 0},
+	{6, 3, 3, 0, 3, 0, 10, 1, 0, 0, 9, 3, 0, 3, 0, 4, 0, 5, 0, 1, 0, 0},
+	{42, 7, 4, 0, 2, 1, 0, 0, 5, 0, 0, 1, 0, 0, 0, 3, 15, 0, 0, 0, 3, 0, 15, 3, 0, 3},
 }
 
 // script reads a fuzz input as a sequence of small choices; once the bytes run
@@ -82,8 +89,16 @@ func (s *script) done() bool { return s.at >= len(s.data) }
 
 // randomWorld builds a healthy Rollout on template "a" from the script; ok is
 // false when the spec is one validation rejects (the controller would not run it).
+//
+// The first byte chooses the kind and the baseline: its rest modulo 3 the
+// kind (0: Services, 1: routed, 2: routed with dynamicStableScale), its
+// quotient the baseline (see baselineSpecs; 0 for none, which every byte
+// below 3 — and so every seed written before the baseline — keeps, its
+// decoding unchanged) and, without a router, whether a baselineService is
+// named (a router always needs one).
 func randomWorld(t *testing.T, s *script) (*world, bool) {
-	kind := s.next(3) // 0: Services, 1: routed, 2: routed with dynamicStableScale
+	choice := s.next(3 * 2 * len(baselineSpecs))
+	kind, baseline := choice%3, choice/3
 	replicas := int32(s.next(8))
 	routed := kind > 0
 	c := canaryWithServices(randomSteps(s, routed)...)
@@ -99,7 +114,11 @@ func randomWorld(t *testing.T, s *script) (*world, bool) {
 	if isZero(c.MaxSurge) && isZero(c.MaxUnavailable) {
 		return nil, false // rejected by the CRD's validation: the rollout could never move
 	}
+	if spec := baselineSpecs[baseline%len(baselineSpecs)]; spec != nil {
+		withWorldBaseline(c, spec.Replicas, routed || baseline >= len(baselineSpecs))
+	}
 	w := newWorld(t, replicas, c)
+	w.fuzzBaseline = c.Baseline
 	w.deploy("a")
 	w.runUntil("first deploy is stable and full", 10, time.Second, func() bool {
 		return w.ro.Status.StableRS == "a" && w.rs["a"].Available == replicas
@@ -145,8 +164,15 @@ func randomSteps(s *script, routed bool) []v1alpha1.CanaryStep {
 func (w *world) happen(s *script) string {
 	phases := []v1alpha1.AnalysisPhase{"", v1alpha1.AnalysisPhaseRunning, v1alpha1.AnalysisPhaseSuccessful,
 		v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseError, v1alpha1.AnalysisPhaseInconclusive}
-	switch op := s.next(15); op {
+	// A byte's remainder modulo 15 picks the happening, as it did before the
+	// baseline; a "tick" byte with 15 to 29 left modulo 30 changes the
+	// baseline instead, in a world that has one.
+	pick := s.next(30)
+	switch op := pick % 15; op {
 	case 0:
+		if pick >= 15 && w.fuzzBaseline != nil {
+			return w.changeBaseline(s)
+		}
 		return "tick"
 	case 1:
 		hash := fmt.Sprintf("t%d", w.revision+1)
@@ -230,7 +256,7 @@ func (w *world) finish(t *testing.T) {
 }
 
 func (w *world) settled(replicas int32) bool {
-	if w.ro.Status.StableRS != w.current || w.rs[w.current].Available != replicas {
+	if w.ro.Status.StableRS != w.current || w.rs[w.current].Available != replicas || len(w.baselines) > 0 {
 		return false
 	}
 	for h, rs := range w.rs {
@@ -243,8 +269,43 @@ func (w *world) settled(replicas int32) bool {
 			return false
 		}
 	}
-	if wt := w.ro.Status.Canary.Weights; wt != nil && (wt.Canary.Weight != 0 || wt.Stable.PodTemplateHash != w.current) {
+	if wt := w.ro.Status.Canary.Weights; wt != nil && (wt.Canary.Weight != 0 || wt.Baseline != nil || wt.Stable.PodTemplateHash != w.current) {
 		return false
 	}
 	return true
+}
+
+// baselineSpecs are the baselines randomWorld chooses from: none, matchCanary
+// (by default and spelled out), fixed sizes (0 included: the schema allows it)
+// and shares of replicas.
+var baselineSpecs = []*v1alpha1.CanaryBaseline{
+	nil,
+	{},
+	{Replicas: ptr(intstr.FromString(v1alpha1.BaselineMatchCanary))},
+	{Replicas: ptr(intstr.FromInt32(1))},
+	{Replicas: ptr(intstr.FromInt32(2))},
+	{Replicas: ptr(intstr.FromString("50%"))},
+	{Replicas: ptr(intstr.FromString("20%"))},
+	{Replicas: ptr(intstr.FromInt32(0))},
+}
+
+// changeBaseline is a user editing canary.baseline mid-release: switching it
+// off, back on, or to another size. The baselineService stays named (validation
+// allows one without a baseline).
+func (w *world) changeBaseline(s *script) string {
+	c := w.ro.Spec.Strategy.Canary
+	if c.Baseline != nil && s.next(2) == 0 {
+		c.Baseline = nil
+		return "baseline switched off"
+	}
+	spec := baselineSpecs[1+s.next(len(baselineSpecs)-1)]
+	c.Baseline = &v1alpha1.CanaryBaseline{Replicas: spec.Replicas}
+	return fmt.Sprintf("baseline replicas %s", baselineReplicasString(spec.Replicas))
+}
+
+func baselineReplicasString(r *intstr.IntOrString) string {
+	if r == nil {
+		return "(default)"
+	}
+	return r.String()
 }

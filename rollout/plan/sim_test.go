@@ -59,6 +59,18 @@ type world struct {
 	// podsPerTick > 0 makes pods slow: a ReplicaSet gains at most that many
 	// available pods per reconcile.
 	podsPerTick int32
+	// baselines are the baseline ReplicaSets (canary.baseline) by hash, kept
+	// apart from rs as the controller keeps them apart from the revisions;
+	// sim_baseline_test.go applies and checks them.
+	baselines map[string]*ReplicaSet
+	// baselineFor names the canary hash each baseline was made for.
+	baselineFor map[string]string
+	// baselineIdle counts the reconciles in a row a baseline has outlived
+	// the steps it is for (see checkBaselineRetires).
+	baselineIdle int
+	// fuzzBaseline is the baseline FuzzWorld built the world with (nil for
+	// none): only such a world has its baseline switched and resized.
+	fuzzBaseline *v1alpha1.CanaryBaseline
 }
 
 // lag is a Service's old selection still in its EndpointSlices.
@@ -97,10 +109,14 @@ func newWorld(t *testing.T, replicas int32, canary *v1alpha1.CanaryStrategy) *wo
 	}}
 	v1alpha1.SetRolloutDefaults(ro)
 	w := &world{t: t, ro: ro, rs: map[string]*ReplicaSet{}, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		services: map[string]*Service{}, notReady: map[string]bool{}, dataPlane: map[string]*lag{}}
+		services: map[string]*Service{}, notReady: map[string]bool{}, dataPlane: map[string]*lag{},
+		baselines: map[string]*ReplicaSet{}, baselineFor: map[string]string{}}
 	if canary.StableService != "" {
 		w.services["stable"] = &Service{Name: canary.StableService}
 		w.services["canary"] = &Service{Name: canary.CanaryService}
+	}
+	if canary.BaselineService != "" {
+		w.services["baseline"] = &Service{Name: canary.BaselineService}
 	}
 	return w
 }
@@ -130,6 +146,7 @@ func (w *world) input() Input {
 			in.Others = append(in.Others, rs)
 		}
 	}
+	w.inputBaselines(&in)
 	return in
 }
 
@@ -146,7 +163,7 @@ func (w *world) hashes() []string {
 func (w *world) tick(step time.Duration) Plan {
 	w.t.Helper()
 	// Pods asked for last tick are now available; endpoints caught up.
-	for h, rs := range w.rs {
+	for h, rs := range w.allReplicaSets() {
 		rs.Pods = rs.Replicas
 		if !w.notReady[h] {
 			if w.podsPerTick > 0 {
@@ -163,12 +180,13 @@ func (w *world) tick(step time.Duration) Plan {
 				delete(w.dataPlane, role)
 			}
 		}
-		s.Settled = s.SelectedHash != "" && w.rs[s.SelectedHash].Available > 0 && w.dataPlane[role] == nil
+		s.Settled = s.SelectedHash != "" && w.available(s.SelectedHash) > 0 && w.dataPlane[role] == nil
 	}
 	decide := Canary
 	if w.blueGreen {
 		decide = BlueGreen
 	}
+	before := w.observeBaselines()
 	p := decide(w.input())
 	for name, n := range p.Replicas {
 		w.byName(name).Replicas = n
@@ -179,7 +197,7 @@ func (w *world) tick(step time.Duration) Plan {
 		w.byName(name).ScaleDownAt = &at
 	}
 	for role, hash := range map[string]string{"stable": p.StableServiceHash, "canary": p.CanaryServiceHash,
-		"active": p.ActiveServiceHash, "preview": p.PreviewServiceHash} {
+		"active": p.ActiveServiceHash, "preview": p.PreviewServiceHash, "baseline": baselineServiceHash(p)} {
 		if svc := w.services[role]; svc != nil && hash != "" && svc.SelectedHash != hash {
 			if svc.SelectedHash != "" {
 				w.dataPlane[role] = &lag{hash: svc.SelectedHash, ticks: max(1, w.endpointLag)}
@@ -187,6 +205,9 @@ func (w *world) tick(step time.Duration) Plan {
 			svc.SelectedHash, svc.Settled = hash, false
 		}
 	}
+	// The controller writes the baselines after the other ReplicaSets and
+	// Services and before the router.
+	w.applyBaseline(p.Baseline)
 	// A controller killed here, or a router that rejects or lags, leaves the
 	// ReplicaSet and Service writes standing with the old traffic.
 	if !w.growingFromZero || w.available(w.current) > 0 {
@@ -194,7 +215,8 @@ func (w *world) tick(step time.Duration) Plan {
 	}
 	// A router that rejects the update fails the reconcile after the ReplicaSet
 	// and Service writes and before the status write and the events.
-	if p.Traffic == nil || !w.routerRejects() {
+	written := p.Traffic == nil || !w.routerRejects()
+	if written {
 		w.ro.Status = p.Status
 		if t := p.Traffic; t != nil {
 			// The router accepts at once; the controller records what it accepted.
@@ -202,6 +224,10 @@ func (w *world) tick(step time.Duration) Plan {
 				Canary:   v1alpha1.WeightDestination{Weight: t.CanaryWeight, PodTemplateHash: t.CanaryHash},
 				Stable:   v1alpha1.WeightDestination{Weight: t.StableWeight(), PodTemplateHash: t.StableHash},
 				Verified: ptr(true),
+			}
+			if t.BaselineWeight > 0 {
+				w.ro.Status.Canary.Weights.Baseline = &v1alpha1.WeightDestination{Weight: t.BaselineWeight,
+					ServiceName: w.ro.Spec.Strategy.Canary.BaselineService, PodTemplateHash: t.BaselineHash}
 			}
 		}
 		for _, e := range p.Events {
@@ -225,12 +251,15 @@ func (w *world) tick(step time.Duration) Plan {
 		return p
 	}
 	w.checkSafety(p)
+	if !w.blueGreen {
+		w.checkBaselines(p, before, written)
+	}
 	w.now = w.now.Add(step)
 	return p
 }
 
 func (w *world) byName(name string) *ReplicaSet {
-	for _, rs := range w.rs {
+	for _, rs := range w.allReplicaSets() {
 		if rs.Name == name {
 			return rs
 		}
@@ -286,18 +315,18 @@ func (w *world) checkRouted(p Plan) {
 	}
 	at := w.now.Format(time.TimeOnly)
 	if t := p.Traffic; t != nil {
-		if t.CanaryWeight < 0 || t.CanaryWeight > 100 || t.CanaryWeight+t.StableWeight() != 100 {
-			w.t.Fatalf("%s: router asked for canary %d / stable %d (%s)", at, t.CanaryWeight, t.StableWeight(), w)
+		if msg := badWeights(t.CanaryWeight, t.BaselineWeight, t.StableWeight()); msg != "" {
+			w.t.Fatalf("%s: router asked for %s (%s)", at, msg, w)
 		}
 		if routes := len(t.HeaderRoutes) + len(t.MirrorRoutes); routes > 0 && w.available(t.CanaryHash) == 0 {
 			w.t.Fatalf("%s: %d managed routes toward %s, which has no available pod (%s)", at, routes, t.CanaryHash, w)
 		}
 	}
 	if wt := w.ro.Status.Canary.Weights; wt != nil {
-		if wt.Canary.Weight < 0 || wt.Canary.Weight > 100 || wt.Canary.Weight+wt.Stable.Weight != 100 {
-			w.t.Fatalf("%s: router carries canary %d / stable %d (%s)", at, wt.Canary.Weight, wt.Stable.Weight, w)
+		if msg := badWeights(wt.Canary.Weight, baselineShare(wt).Weight, wt.Stable.Weight); msg != "" {
+			w.t.Fatalf("%s: router carries %s (%s)", at, msg, w)
 		}
-		for _, d := range []v1alpha1.WeightDestination{wt.Canary, wt.Stable} {
+		for _, d := range []v1alpha1.WeightDestination{wt.Canary, wt.Stable, baselineShare(wt)} {
 			if d.Weight > 0 && w.available(d.PodTemplateHash) == 0 {
 				w.t.Fatalf("%s: weight %d toward %s, which has no available pod (%s)", at, d.Weight, d.PodTemplateHash, w)
 			}
@@ -339,6 +368,10 @@ func (w *world) checkBeforeRouter(p Plan) {
 	}
 	at := w.now.Format(time.TimeOnly)
 	sides := map[string]int32{wt.Canary.PodTemplateHash: wt.Canary.Weight, wt.Stable.PodTemplateHash: wt.Stable.Weight}
+	// The baseline's share goes to the baselineService, not to a subset the
+	// router moves, so only the hash it was accepted for counts.
+	b := baselineShare(wt)
+	sides[b.PodTemplateHash] += b.Weight
 	if t := p.Traffic; t != nil {
 		sides[t.CanaryHash] += wt.Canary.Weight
 		sides[t.StableHash] += wt.Stable.Weight
@@ -366,9 +399,13 @@ func (w *world) checkStableCapacity(stableWeight int32, when string) {
 	}
 }
 
-// available is the available pods of the ReplicaSet with hash (0 for none).
+// available is the available pods of the ReplicaSet (a revision or a
+// baseline) with hash (0 for none, or a deleted one).
 func (w *world) available(hash string) int32 {
 	if rs := w.rs[hash]; rs != nil {
+		return rs.Available
+	}
+	if rs := w.baselines[hash]; rs != nil {
 		return rs.Available
 	}
 	return 0
@@ -381,7 +418,7 @@ func (w *world) checkServices() {
 		return // nothing has pods; the Services follow the template (maySelect)
 	}
 	for role, s := range w.services {
-		if s.SelectedHash != "" && w.rs[s.SelectedHash].Available == 0 && !w.anyNotReady() {
+		if s.SelectedHash != "" && w.available(s.SelectedHash) == 0 && !w.anyNotReady() {
 			w.t.Fatalf("%s: %s Service selects %s, which has no available pod (%s)", w.now.Format(time.TimeOnly), role, s.SelectedHash, w)
 		}
 	}
@@ -395,13 +432,20 @@ func (w *world) String() string {
 		rs := w.rs[h]
 		parts = append(parts, fmt.Sprintf("%s=%d/%d", h, rs.Available, rs.Replicas))
 	}
-	for _, role := range []string{"stable", "canary", "active", "preview"} {
+	for _, h := range w.baselineHashes() {
+		rs := w.baselines[h]
+		parts = append(parts, fmt.Sprintf("baseline %s(for %s)=%d/%d", h, w.baselineFor[h], rs.Available, rs.Replicas))
+	}
+	for _, role := range []string{"stable", "canary", "baseline", "active", "preview"} {
 		if s, ok := w.services[role]; ok {
 			parts = append(parts, role+"→"+s.SelectedHash)
 		}
 	}
 	if wt := w.ro.Status.Canary.Weights; wt != nil {
 		parts = append(parts, fmt.Sprintf("weight %s:%d/%s:%d", wt.Canary.PodTemplateHash, wt.Canary.Weight, wt.Stable.PodTemplateHash, wt.Stable.Weight))
+		if b := wt.Baseline; b != nil {
+			parts = append(parts, fmt.Sprintf("baseline %s:%d", b.PodTemplateHash, b.Weight))
+		}
 	}
 	return strings.Join(parts, " ") + fmt.Sprintf(" step=%d", idx(w.ro.Status.CurrentStepIndex))
 }
