@@ -126,7 +126,8 @@ type serviceRef struct{ field, name string }
 
 func serviceRefs(ro *v1alpha1.Rollout) []serviceRef {
 	if c := ro.Spec.Strategy.Canary; c != nil {
-		return []serviceRef{{"spec.strategy.canary.stableService", c.StableService}, {"spec.strategy.canary.canaryService", c.CanaryService}}
+		return []serviceRef{{"spec.strategy.canary.stableService", c.StableService}, {"spec.strategy.canary.canaryService", c.CanaryService},
+			{"spec.strategy.canary.baselineService", c.BaselineService}}
 	}
 	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
 		return []serviceRef{{"spec.strategy.blueGreen.activeService", bg.ActiveService}, {"spec.strategy.blueGreen.previewService", bg.PreviewService}}

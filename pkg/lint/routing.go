@@ -35,6 +35,9 @@ type split struct {
 	// by is "host" (the Service names) or "subset" (DestinationRule subsets).
 	by             string
 	stable, canary string
+	// baseline is the baselineService, a third destination by host while a
+	// baseline runs ("" when the Rollout names none): routing_baseline.go.
+	baseline string
 }
 
 func (s split) matches(dest map[string]any, want string) bool {
@@ -47,9 +50,9 @@ func (s split) matches(dest map[string]any, want string) bool {
 
 func (l *linter) checkIstio(obj *lintObject, ix refIndex, istio *v1alpha1.IstioTrafficRouting, c *v1alpha1.CanaryStrategy) {
 	at := trafficRoutingPath + ".istio"
-	want := split{"host", c.StableService, c.CanaryService}
+	want := split{"host", c.StableService, c.CanaryService, c.BaselineService}
 	if dr := istio.DestinationRule; dr != nil {
-		want = split{"subset", dr.StableSubsetName, dr.CanarySubsetName}
+		want = split{"subset", dr.StableSubsetName, dr.CanarySubsetName, c.BaselineService}
 		l.checkDestinationRule(obj, ix, at+".destinationRule", dr)
 	}
 	if vs := istio.VirtualService; vs != nil {
@@ -156,6 +159,7 @@ func findMatchedRoute(routes []any, port int64, sniHosts []string) any {
 // weights: the stable and canary Service hosts, or DestinationRule subsets.
 func (l *linter) checkDestinations(obj *lintObject, path, label string, route any, want split) {
 	dests, _ := valueAt(asMap(route), "route").([]any)
+	dests, baselineProblems := want.splitBaseline(dests)
 	var problems []string
 	for _, side := range []struct{ role, name string }{{"stable", want.stable}, {"canary", want.canary}} {
 		if !slices.ContainsFunc(dests, func(d any) bool { return want.matches(asMap(valueAt(asMap(d), "destination")), side.name) }) {
@@ -165,9 +169,10 @@ func (l *linter) checkDestinations(obj *lintObject, path, label string, route an
 	if len(problems) == 0 && len(dests) != 2 {
 		problems = append(problems, fmt.Sprintf("%d destinations", len(dests)))
 	}
+	problems = append(problems, baselineProblems...)
 	if len(problems) > 0 {
-		l.errorf(obj, path, "%s has %s; sluice weights exactly two destinations, %s %q (stable) and %q (canary)",
-			label, strings.Join(problems, " and "), want.by, want.stable, want.canary)
+		l.errorf(obj, path, "%s has %s; sluice weights exactly two destinations, %s %q (stable) and %q (canary)%s",
+			label, strings.Join(problems, " and "), want.by, want.stable, want.canary, want.baselineClause())
 	}
 }
 
@@ -196,6 +201,8 @@ func (l *linter) checkGatewayAPI(obj *lintObject, ix refIndex, gw *v1alpha1.Gate
 			continue
 		}
 		if msg := httpRouteProblem(route, c.StableService, c.CanaryService); msg != "" {
+			l.errorf(obj, path, "HTTPRoute %q %s", refs[path], msg)
+		} else if msg := httpRouteBaselineProblem(route, c.StableService, c.CanaryService, c.BaselineService); msg != "" {
 			l.errorf(obj, path, "HTTPRoute %q %s", refs[path], msg)
 		}
 	}
