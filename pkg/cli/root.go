@@ -79,6 +79,7 @@ func newRootCommand(o *options) *cobra.Command {
 		newPlanCommand(o),
 		newCreateCommand(o),
 		newTerminateCommand(o),
+		newDashboardCommand(o),
 		newLintCommand(),
 		newConvertCommand(),
 		newVersionCommand(),
