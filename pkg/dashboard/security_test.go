@@ -19,7 +19,7 @@ type securityCase struct {
 	via      string // "cookie", "bearer", "query"
 	method   string
 	path     string // "page" or "action"
-	origin   string // "same", "cross", "cross-origin-header", "none"
+	origin   string // "same", "same-site", "cross", "cross-origin-header", "none"
 	readOnly bool
 }
 
@@ -86,6 +86,9 @@ func (c securityCase) request(rollout string) *http.Request {
 	case "same":
 		r.Header.Set("Sec-Fetch-Site", "same-origin")
 		r.Header.Set("Origin", "http://"+r.Host)
+	case "same-site": // another port of the same host: the cookie goes along
+		r.Header.Set("Sec-Fetch-Site", "same-site")
+		r.Header.Set("Origin", "http://127.0.0.1:9999")
 	case "cross":
 		r.Header.Set("Sec-Fetch-Site", "cross-site")
 		r.Header.Set("Origin", "http://attacker.example")
@@ -105,7 +108,7 @@ func TestSecurityMatrix(t *testing.T) {
 		for _, tok := range []struct{ token, via string }{{"none", "cookie"}, {"wrong", "cookie"}, {"wrong", "bearer"}, {"wrong", "query"}, {"right", "cookie"}, {"right", "bearer"}, {"right", "query"}} {
 			for _, method := range []string{http.MethodGet, http.MethodPost} {
 				for _, path := range []string{"page", "action"} {
-					for _, origin := range []string{"same", "cross", "cross-origin-header", "none"} {
+					for _, origin := range []string{"same", "same-site", "cross", "cross-origin-header", "none"} {
 						for _, readOnly := range []bool{false, true} {
 							cases = append(cases, securityCase{goodHost, tok.token, tok.via, method, path, origin, readOnly})
 						}

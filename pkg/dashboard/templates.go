@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -46,7 +47,9 @@ var templateFuncs = template.FuncMap{
 	"analysisRunURL": func(ns, name string) string {
 		return "/namespaces/" + url.PathEscape(ns) + "/analysisruns/" + url.PathEscape(name)
 	},
-	"partURL":    func(pagePath string) string { return "/parts" + pagePath },
+	"partURL": func(pagePath string) string { return "/parts" + pagePath },
+	// exactly is an HTML pattern attribute that accepts only s.
+	"exactly":    regexp.QuoteMeta,
 	"indent":     func(depth int) string { return strings.Repeat("\u00a0\u00a0\u00a0", depth) },
 	"actionForm": func(v rolloutView, b actionButton) actionFormData { return actionFormData{View: v, Button: b} },
 }
