@@ -127,14 +127,14 @@ func TestWarmup(t *testing.T) {
 	fake := &fakePrometheus{}
 	srv := startServer(t, fake)
 	spec := latencyJudge(srv.URL)
-	// The run started 10m ago: 5s of warmup left, then 9 steps of 15s for the
-	// 10 samples the metric needs (the first at the window's start).
+	// The run started 10m ago: 5s of warmup left, then 10 steps of 15s: 11
+	// points, one to spare for the 10 samples the metric needs.
 	spec.Warmup = "10m5s"
 	got, err := measure(t, spec)
 	if err != nil {
 		t.Fatalf("Measure: %v", err)
 	}
-	if want := 5*time.Second + 9*15*time.Second; got.Phase != v1alpha1.AnalysisPhaseRunning || got.ResumeAfter != want {
+	if want := 5*time.Second + 10*15*time.Second; got.Phase != v1alpha1.AnalysisPhaseRunning || got.ResumeAfter != want {
 		t.Errorf("outcome = %s after %s, want Running, resume after %s", got.Phase, got.ResumeAfter, want)
 	}
 	// A judge of ratios only waits one step: counts take no fixed time.

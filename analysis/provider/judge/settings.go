@@ -93,15 +93,17 @@ func parseSettings(spec *v1alpha1.JudgeMetric) (settings, error) {
 
 // firstLookWindow is how long the window must be before the first judgement:
 // long enough for a series metric's range query to return its minSamples
-// steps from one pod, and at least one step. A look before that could only
-// call the metric NoData, and one Inconclusive look ends a metric with the
-// default inconclusiveLimit. Ratio metrics count requests, which no duration
-// guarantees; they wait one step.
+// steps from one pod with one step to spare, and at least one step. A look
+// before that could only call the metric NoData, and one Inconclusive look
+// ends a metric with the default inconclusiveLimit. The spare step absorbs
+// a first point Prometheus cannot compute yet (a rate over a series scraped
+// once so far). Ratio metrics count requests, which no duration guarantees;
+// they wait one step.
 func firstLookWindow(resolution time.Duration, queries []query) time.Duration {
 	steps := 1
 	for _, q := range queries {
 		if q.metric.Kind == judging.KindSeries {
-			steps = max(steps, q.metric.MinSamples-1)
+			steps = max(steps, q.metric.MinSamples)
 		}
 	}
 	return time.Duration(steps) * resolution
