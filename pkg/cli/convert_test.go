@@ -92,3 +92,30 @@ func TestConvertErrors(t *testing.T) {
 		})
 	}
 }
+
+// --kayenta-config gives the canary configs of Argo's Kayenta metrics; the
+// stream then holds the Rollout with a baseline and the judge template.
+func TestConvertWithAKayentaConfig(t *testing.T) {
+	r := runConvert(t, "", "--kayenta-config", "../convert/testdata/kayenta-config.json", "-f", "../convert/testdata/argo-kayenta.in.yaml")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0\nstderr: %s", r.code, r.stderr)
+	}
+	want, err := os.ReadFile("../convert/testdata/argo-kayenta.out.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.stdout != string(want) {
+		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, want)
+	}
+	if !strings.Contains(r.stderr, "warning: ../convert/testdata/argo-kayenta.in.yaml#1 AnalysisTemplate/kayenta-judge: spec.metrics[0] (judge): provider.kayenta with canary config \"guestbook-canary\" became provider.judge") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+
+	r = runConvert(t, "", "-f", "../convert/testdata/argo-kayenta.in.yaml")
+	if r.code != ExitFailure || r.stdout != "" {
+		t.Errorf("without the config: exit %d, stdout %q", r.code, r.stdout)
+	}
+	wantOneErrorLine(t, r, `error: ../convert/testdata/argo-kayenta.in.yaml#1: metric "judge" uses Kayenta canary config "guestbook-canary": give it with --kayenta-config FILE (Kayenta's GET /canaryConfig/{id}), as the judge needs its metrics`)
+	r = runConvert(t, "", "--kayenta-config", "nothing.json", "-f", "../convert/testdata/argo-kayenta.in.yaml")
+	wantOneErrorLine(t, r, "error: read nothing.json: open nothing.json: no such file or directory")
+}

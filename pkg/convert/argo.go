@@ -20,8 +20,12 @@ func (c *Converter) convertArgo(where string, obj map[string]any) error {
 	warn := func(path string) {
 		c.warnings = append(c.warnings, fmt.Sprintf("%s: field %s is not supported by sluice and was dropped", prefix, path))
 	}
+	note := func(msg string) { c.warnings = append(c.warnings, prefix+": "+msg) }
 	if obj["kind"] == "Rollout" {
 		convertGatewayAPIPlugin(obj, warn)
+		convertExperimentSteps(obj, note)
+	} else if err := c.convertKayentaMetrics(obj, note); err != nil {
+		return fmt.Errorf("%s: %v", where, err)
 	}
 	// Remove the unknown fields one at a time: removing one can prune an empty
 	// parent (a step, say), which changes the paths of the others.

@@ -67,6 +67,8 @@ type Converter struct {
 	strict      runtime.Decoder
 	out         []string // YAML documents, each ending in a newline
 	warnings    []string
+	// kayenta are the Kayenta canary configs given (KayentaConfig), by name.
+	kayenta map[string]*kayentaConfig
 }
 
 // File converts every document of one file; name is how messages name it.

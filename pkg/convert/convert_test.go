@@ -28,6 +28,15 @@ func runConvert(t *testing.T, stdin string, args ...string) result {
 		case "-f":
 			i++
 			files = append(files, args[i])
+		case "--kayenta-config":
+			i++
+			raw, err := os.ReadFile(args[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.KayentaConfig(args[i], raw); err != nil {
+				return result{stderr: "error: " + err.Error() + "\n", code: exitFailure}
+			}
 		case "--workload-ref":
 			c.WorkloadRef = true
 		default:
@@ -55,6 +64,8 @@ func runConvert(t *testing.T, stdin string, args ...string) result {
 
 func TestConvert(t *testing.T) {
 	argoCanary := "testdata/argo-canary.in.yaml#0 Rollout/checkout: field "
+	kayentaRollout := "testdata/argo-kayenta.in.yaml#0 Rollout/guestbook: "
+	kayentaTemplate := "testdata/argo-kayenta.in.yaml#1 AnalysisTemplate/kayenta-judge: "
 	for _, tc := range []struct {
 		name     string
 		args     []string
@@ -113,6 +124,44 @@ func TestConvert(t *testing.T) {
 			present: []string{"gatewayAPI:\n          httpRoutes:\n          - name: r1\n          - name: r2\n          namespace: ns\n", "kind: Experiment"},
 		},
 		{
+			name: "argo baseline/canary experiment judged by Kayenta",
+			args: []string{"--kayenta-config", "testdata/kayenta-config.json", "-f", "testdata/argo-kayenta.in.yaml"},
+			out:  "argo-kayenta.out.yaml",
+			warnings: append(prefixed(kayentaRollout,
+				"spec.strategy.canary.steps[1].experiment (a baseline from the stable spec beside the canary) became spec.strategy.canary.baseline and an analysis step of kayenta-judge",
+				`spec.strategy.canary.steps[1].experiment.analyses[0].args[0]: argument "start-time" ({{experiment.availableAt}}) was dropped: a judge's window is its run's, from the analysis step's start`,
+				`spec.strategy.canary.steps[1].experiment.analyses[0].args[1]: argument "end-time" ({{experiment.finishedAt}}) was dropped: a judge's window is its run's, from the analysis step's start`,
+				"spec.strategy.canary.steps[1].experiment.duration (15m) was dropped: the analysis step lasts as long as its metrics; to judge 15m of data as the experiment did, give the judge metric initialDelay: 15m (or interval and count)",
+				"spec.strategy.canary.steps[1].experiment.templates[1].replicas was dropped: the baseline and the canary are sluice's own ReplicaSets",
+				"spec.strategy.canary.steps[1].experiment.analyses[0].requiredForCompletion was dropped: an analysis step always waits for its analysis",
+				"spec.strategy.canary.steps[1].experiment: the baseline's replicas (1) became matchCanary: the baseline has as many pods as the canary at every step",
+				`spec.strategy.canary.baselineService: set to "guestbook-baseline", which must exist (a Service like guestbook-stable): with a traffic router the baseline's share goes to it`,
+			), prefixed(kayentaTemplate,
+				`spec.metrics[0] (judge): provider.kayenta with canary config "guestbook-canary" became provider.judge (docs/judge.md)`,
+				"spec.metrics[0].provider.kayenta.address was dropped: the judge queries Prometheus itself (provider.judge.address, or the controller's --prometheus-address)",
+				"spec.metrics[0].provider.kayenta.application was dropped: the judge queries Prometheus itself (provider.judge.address, or the controller's --prometheus-address)",
+				"spec.metrics[0].provider.kayenta.metricsAccountName was dropped: the judge queries Prometheus itself (provider.judge.address, or the controller's --prometheus-address)",
+				"spec.metrics[0].provider.kayenta.configurationAccountName was dropped: the judge queries Prometheus itself (provider.judge.address, or the controller's --prometheus-address)",
+				"spec.metrics[0].provider.kayenta.storageAccountName was dropped: the judge queries Prometheus itself (provider.judge.address, or the controller's --prometheus-address)",
+				"spec.metrics[0].provider.kayenta.scopes[0].experimentScope.start was dropped: the judge's window runs from its run's start (plus warmup) to each look",
+				"spec.metrics[0].provider.kayenta.scopes[0].experimentScope.end was dropped: the judge's window runs from its run's start (plus warmup) to each look",
+				"spec.metrics[0].provider.kayenta.scopes[0].controlScope.start was dropped: the judge's window runs from its run's start (plus warmup) to each look",
+				"spec.metrics[0].provider.kayenta.scopes[0].controlScope.end was dropped: the judge's window runs from its run's start (plus warmup) to each look",
+				"Kayenta canary config guestbook-canary metrics[0] (p99-latency): effectSize.criticalIncrease was dropped: the judge's effect size is allowedIncrease and allowedDecrease of the ratio of means",
+				"Kayenta canary config guestbook-canary metrics[0] (p99-latency): outliers.outlierFactor was dropped: the judge removes samples outside 1.5 interquartile ranges",
+				"Kayenta canary config guestbook-canary metrics[1] (cpu): the query names Argo's rollouts-pod-template-hash label; sluice's pods carry sluice.dev/pod-template-hash (as pod_template_hash in Prometheus, manifests/analysis/README.md)",
+				"Kayenta canary config guestbook-canary metrics[1] (cpu): groups [system resources]: a judge metric counts in one group, system",
+				"Kayenta canary config guestbook-canary metrics[1] (cpu): mustHaveData was dropped: the judge's noData (Inconclusive or Failed) applies to every metric, and no data is never a pass",
+				`Kayenta canary config guestbook-canary metrics[2] (errors) was dropped: it queries "datadog", and the judge queries Prometheus`,
+				`Kayenta canary config "guestbook-canary": judge NetflixACAJudge-v1.0 was dropped: sluice's judge tests each metric (Mann-Whitney for series) and needs the p-value as well as the effect size (docs/judge.md)`,
+				"spec.metrics[0] (judge) looks once, as soon as its window holds one resolution step; Kayenta judged at the experiment's end: give it initialDelay (the experiment's duration) or interval and count",
+				`spec.args "start-time" was dropped: only the Kayenta scopes' start or end used it`,
+				`spec.args "end-time" was dropped: only the Kayenta scopes' start or end used it`,
+			)...),
+			absent:  []string{"argoproj.io", "kayenta:", "experiment", "start-time", "${scope}"},
+			present: []string{"replicas: matchCanary", "podTemplateHashValue: Baseline", "podTemplateHashValue: Latest", "judge:", "canaryScope: '{{args.canary-hash}}'"},
+		},
+		{
 			name: "service passed through",
 			args: []string{"-f", "testdata/service.in.yaml"},
 			out:  "service.out.yaml", // the input unchanged, comments included
@@ -144,6 +193,15 @@ func TestConvert(t *testing.T) {
 			assertSluiceObjectsDecodeStrictly(t, r.stdout)
 		})
 	}
+}
+
+// prefixed puts prefix before each line.
+func prefixed(prefix string, lines ...string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = prefix + l
+	}
+	return out
 }
 
 // Several files and stdin convert in order into one stream.
@@ -299,4 +357,87 @@ func decodeSluice(t *testing.T, stream string) []any {
 func assertSluiceObjectsDecodeStrictly(t *testing.T, stream string) {
 	t.Helper()
 	decodeSluice(t, stream)
+}
+
+// The converted experiment and Kayenta template are what the Go types say
+// (kayenta_lint_test.go lints them).
+func TestConvertKayentaToJudge(t *testing.T) {
+	r := runConvert(t, "", "--kayenta-config", "testdata/kayenta-config.json", "-f", "testdata/argo-kayenta.in.yaml")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	objs := decodeSluice(t, r.stdout)
+	if len(objs) != 2 {
+		t.Fatalf("%d sluice objects, want 2", len(objs))
+	}
+	ro, tmpl := objs[0].(*v1alpha1.Rollout), objs[1].(*v1alpha1.AnalysisTemplate)
+	c := ro.Spec.Strategy.Canary
+	step := c.Steps[1].Analysis
+	if c.Baseline == nil || c.Baseline.Replicas.StrVal != v1alpha1.BaselineMatchCanary || c.Baseline.Metadata.Labels["role"] != "baseline" ||
+		c.BaselineService != "guestbook-baseline" || step == nil || step.Templates[0].TemplateName != "kayenta-judge" || len(step.Args) != 3 ||
+		*step.Args[0].ValueFrom.PodTemplateHashValue != v1alpha1.Baseline || *step.Args[1].ValueFrom.PodTemplateHashValue != v1alpha1.Latest ||
+		step.Args[2].ValueFrom.FieldRef.FieldPath != "metadata.namespace" || len(c.Steps) != 4 {
+		t.Errorf("canary strategy %+v, step 1 %+v", c, step)
+	}
+	j := tmpl.Spec.Metrics[0].Provider.Judge
+	if j == nil || j.CanaryScope != "{{args.canary-hash}}" || j.BaselineScope != "{{args.baseline-hash}}" || j.Pass != 90 || j.Marginal != 70 ||
+		j.Resolution != "30s" || len(j.Groups) != 2 || j.Groups[1] != (v1alpha1.JudgeGroup{Name: "system", Weight: 60}) || len(j.Metrics) != 2 {
+		t.Fatalf("judge %+v", j)
+	}
+	latency, cpu := j.Metrics[0], j.Metrics[1]
+	if latency.Direction != v1alpha1.JudgeIncrease || latency.EffectSize.AllowedIncrease != "1.1" || latency.Outliers != "remove" || latency.NaN != "remove" ||
+		latency.Group != "latency" || !strings.Contains(latency.Query, `pod_template_hash="{{scope}}"`) {
+		t.Errorf("p99-latency %+v", latency)
+	}
+	if cpu.Direction != v1alpha1.JudgeEither || !cpu.Critical || cpu.Group != "system" ||
+		cpu.Query != `container_cpu_usage_seconds_total{namespace="shop",rollouts_pod_template_hash="{{scope}}"}` {
+		t.Errorf("cpu %+v", cpu)
+	}
+	if len(tmpl.Spec.Args) != 3 {
+		t.Errorf("args %+v: start-time and end-time should be gone", tmpl.Spec.Args)
+	}
+}
+
+func TestConvertKayentaErrors(t *testing.T) {
+	template := func(config string) string {
+		raw, err := os.ReadFile("testdata/argo-kayenta.in.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := string(raw)[strings.Index(string(raw), "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate"):]
+		return strings.Replace(doc, "canaryConfigName: guestbook-canary", "canaryConfigName: "+config, 1)
+	}
+	datadogOnly := `{"name": "dd", "metrics": [{"name": "e", "query": {"type": "datadog", "metricName": "x"}}]}`
+	dir := t.TempDir()
+	ddFile := dir + "/dd.json"
+	if err := os.WriteFile(ddFile, []byte(datadogOnly), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notConfig := dir + "/not.json"
+	if err := os.WriteFile(notConfig, []byte(`{"name": "x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		stdin string
+		line  string
+	}{
+		{"no config given", []string{"-f", "-"}, template("guestbook-canary"),
+			`error: -#0: metric "judge" uses Kayenta canary config "guestbook-canary": give it with --kayenta-config FILE (Kayenta's GET /canaryConfig/{id}), as the judge needs its metrics`},
+		{"another config given", []string{"--kayenta-config", "testdata/kayenta-config.json", "-f", "-"}, template("checkout"),
+			`error: -#0: metric "judge" uses Kayenta canary config "checkout": give it with --kayenta-config FILE (Kayenta's GET /canaryConfig/{id}), as the judge needs its metrics`},
+		{"no Prometheus metric", []string{"--kayenta-config", ddFile, "-f", "-"}, template("dd"),
+			`error: -#0: metric "judge": no metric of Kayenta canary config "dd" queries Prometheus, so the judge would compare nothing`},
+		{"not a canary config", []string{"--kayenta-config", notConfig, "-f", "-"}, template("x"),
+			"error: " + notConfig + "#0: not a Kayenta canary config: it has no metrics"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runConvert(t, tc.stdin, tc.args...)
+			if r.code != exitFailure || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q; want exit %d and nothing written", r.code, r.stdout, exitFailure)
+			}
+			wantOneErrorLine(t, r, tc.line)
+		})
+	}
 }
