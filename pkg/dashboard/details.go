@@ -118,8 +118,7 @@ func (w *detailWatch) start(ctx context.Context, kube kubernetes.Interface, ro *
 	defer close(w.ready)
 	selector, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector)
 	if err != nil {
-		w.missing = append(w.missing, fmt.Sprintf("the selector is invalid (%v): no ReplicaSets or pods shown", err))
-		selector = nil
+		selector = nil // no ReplicaSets or pods to watch; the page says why (snapshotOf)
 	}
 	ns := ro.Namespace
 	bySelector := kubeinformers.NewSharedInformerFactoryWithOptions(kube, 0, kubeinformers.WithNamespace(ns),

@@ -7,11 +7,14 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/sluice-dev/sluice/pkg/actions"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	"github.com/sluice-dev/sluice/pkg/view"
+	"github.com/sluice-dev/sluice/pkg/view/source"
 )
 
 // detailWait is how long a Rollout page waits for its ReplicaSets and pods to
@@ -53,12 +56,9 @@ func (s *Server) rolloutData(ctx context.Context, namespace, name string) (rollo
 	if err := watch.wait(waitCtx); err != nil {
 		return rolloutView{}, http.StatusGatewayTimeout, fmt.Errorf("the ReplicaSets and pods of rollout %q are still being read; reload in a moment", name)
 	}
-	snap, err := s.snapshotOf(ro, watch)
-	if err != nil {
-		return rolloutView{}, http.StatusInternalServerError, err
-	}
+	snap, unread := s.snapshotOf(ctx, ro, watch)
 	perms := s.who.permissionsIn(ctx, namespace)
-	return buildRolloutView(snap, watch.eventsOf(ro), watch.missing, perms, s.cfg.ReadOnly), http.StatusOK, nil
+	return buildRolloutView(snap, watch.eventsOf(ro), append(unread, watch.missing...), perms, s.cfg.ReadOnly), http.StatusOK, nil
 }
 
 // cachedRollout is a Rollout from the cache, or why there is none (with its
@@ -77,42 +77,51 @@ func (s *Server) cachedRollout(namespace, name string) (*v1alpha1.Rollout, int, 
 	return ro, http.StatusOK, nil
 }
 
-// snapshotOf gathers a Rollout's objects from the caches the way `get
-// rollout` does: the ReplicaSets and AnalysisRuns it controls, and the pods
-// its selector matches.
-func (s *Server) snapshotOf(ro *v1alpha1.Rollout, watch *detailWatch) (view.Snapshot, error) {
-	snap := view.Snapshot{Rollout: ro, Now: s.clock.Now()}
-	selector, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector)
+// snapshotOf reads a Rollout's objects from the caches with the code `get
+// rollout` reads them with (source.Load): the ReplicaSets and AnalysisRuns it
+// controls and the pods its selector matches. When that fails (an invalid
+// selector) the page shows the Rollout alone and says why.
+func (s *Server) snapshotOf(ctx context.Context, ro *v1alpha1.Rollout, watch *detailWatch) (view.Snapshot, []string) {
+	snap, err := source.Load(ctx, cachedObjects{s.catalog, watch, ro.Namespace}, ro.Name, s.clock.Now())
 	if err != nil {
-		return snap, nil // the page says the selector is invalid (watch.missing)
-	}
-	if watch.replicaSets != nil {
-		rss, err := watch.replicaSets.ReplicaSets(ro.Namespace).List(selector)
-		if err != nil {
-			return snap, err
-		}
-		snap.ReplicaSets = controlled(rss, ro)
-	}
-	if watch.pods != nil {
-		pods, err := watch.pods.Pods(ro.Namespace).List(selector)
-		if err != nil {
-			return snap, err
-		}
-		snap.Pods = pods
-	}
-	if snap.AnalysisRuns, err = s.catalog.analysisRunsOf(ro); err != nil {
-		return snap, err
+		return view.Snapshot{Rollout: ro, Now: s.clock.Now()}, []string{oneLine(err.Error())}
 	}
 	return snap, nil
 }
 
-// controlled keeps the ReplicaSets the Rollout controls.
-func controlled(rss []*appsv1.ReplicaSet, ro *v1alpha1.Rollout) []*appsv1.ReplicaSet {
-	var out []*appsv1.ReplicaSet
-	for _, rs := range rss {
-		if ref := metav1.GetControllerOf(rs); ref != nil && ref.UID == ro.UID {
-			out = append(out, rs)
-		}
+// cachedObjects is a source.Source on the dashboard's caches: the catalog's
+// Rollouts and AnalysisRuns, and the open Rollout's ReplicaSets and pods.
+// A kind the user may not list reads as none (the page says so).
+type cachedObjects struct {
+	catalog   *catalog
+	watch     *detailWatch
+	namespace string
+}
+
+var _ source.Source = cachedObjects{}
+
+func (c cachedObjects) Rollout(_ context.Context, name string) (*v1alpha1.Rollout, error) {
+	ro, err := c.catalog.rollout(c.namespace, name)
+	if err != nil {
+		return nil, actions.RolloutError(c.namespace, name, err)
 	}
-	return out
+	return ro, nil
+}
+
+func (c cachedObjects) ReplicaSets(_ context.Context, ro *v1alpha1.Rollout, selector labels.Selector) ([]*appsv1.ReplicaSet, error) {
+	if c.watch.replicaSets == nil {
+		return nil, nil
+	}
+	return c.watch.replicaSets.ReplicaSets(ro.Namespace).List(selector)
+}
+
+func (c cachedObjects) Pods(_ context.Context, ro *v1alpha1.Rollout, selector labels.Selector) ([]*corev1.Pod, error) {
+	if c.watch.pods == nil {
+		return nil, nil
+	}
+	return c.watch.pods.Pods(ro.Namespace).List(selector)
+}
+
+func (c cachedObjects) AnalysisRuns(_ context.Context, ro *v1alpha1.Rollout) ([]*v1alpha1.AnalysisRun, error) {
+	return c.catalog.analysisRunsOf(ro)
 }
