@@ -113,7 +113,8 @@ func metricPanelOf(f view.MetricFacts) metricPanel {
 	return p
 }
 
-// providerSource says where a metric's numbers come from. The query shown is
+// providerSource says where a metric's numbers come from (for the judge: the
+// Prometheus it asks and the two scopes it compares). The query shown is
 // the one the controller resolved and masked (status), else the spec's, whose
 // {{args.…}} references are shown as written. Header values, basic-auth
 // credentials and credentials in a URL are never shown: they are how secrets
@@ -123,20 +124,17 @@ func providerSource(p v1alpha1.MetricProvider, resolvedQuery string) []labelled 
 	switch {
 	case p.Prometheus != nil:
 		prom := p.Prometheus
-		address := maskURLCredentials(prom.Address)
-		if address == "" {
-			address = "the controller's --prometheus-address"
-		}
-		rows = append(rows, labelled{"Address", address})
 		query := resolvedQuery
 		if query == "" {
 			query = prom.Query
 		}
-		rows = append(rows, labelled{"Query", strings.TrimSpace(query)})
-		rows = append(rows, headerRows(prom.Headers)...)
-		if prom.Authentication != nil && prom.Authentication.BasicAuth != nil {
-			rows = append(rows, labelled{"Basic auth", "username and password " + masked})
-		}
+		rows = append(rows, labelled{"Address", prometheusAddress(prom.Address)}, labelled{"Query", strings.TrimSpace(query)})
+		rows = append(rows, credentialRows(prom.Headers, prom.Authentication)...)
+	case p.Judge != nil:
+		judge := p.Judge
+		rows = append(rows, labelled{"Address", prometheusAddress(judge.Address)},
+			labelled{"Canary scope", judge.CanaryScope}, labelled{"Baseline scope", judge.BaselineScope})
+		rows = append(rows, credentialRows(judge.Headers, judge.Authentication)...)
 	case p.Web != nil:
 		web := p.Web
 		method := string(web.Method)
@@ -152,6 +150,25 @@ func providerSource(p v1alpha1.MetricProvider, resolvedQuery string) []labelled 
 		for _, c := range p.Job.Spec.Template.Spec.Containers {
 			rows = append(rows, labelled{"Job container", c.Name + " (" + c.Image + ")"})
 		}
+	}
+	return rows
+}
+
+// prometheusAddress is a Prometheus address as shown: credentials masked,
+// the controller's default named when there is none.
+func prometheusAddress(address string) string {
+	if address = maskURLCredentials(address); address == "" {
+		return "the controller's --prometheus-address"
+	}
+	return address
+}
+
+// credentialRows names the headers a Prometheus-backed provider sends and
+// says whether it authenticates, values masked.
+func credentialRows(headers []v1alpha1.WebMetricHeader, auth *v1alpha1.PrometheusAuth) []labelled {
+	rows := headerRows(headers)
+	if auth != nil && auth.BasicAuth != nil {
+		rows = append(rows, labelled{"Basic auth", "username and password " + masked})
 	}
 	return rows
 }

@@ -164,3 +164,24 @@ func TestMaskURLCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A judge metric shows the Prometheus it asks and the scopes it compares,
+// with its credentials masked like a Prometheus metric's.
+func TestJudgeSourceMasksCredentials(t *testing.T) {
+	got := providerSource(v1alpha1.MetricProvider{Judge: &v1alpha1.JudgeMetric{
+		Address:     "https://judge:" + urlPassword + "@prom.example",
+		CanaryScope: `pod=~"web-canary-.*"`, BaselineScope: `pod=~"web-baseline-.*"`,
+		Headers:        []v1alpha1.WebMetricHeader{{Key: "Authorization", Value: headerSecret}},
+		Authentication: &v1alpha1.PrometheusAuth{BasicAuth: &v1alpha1.BasicAuth{Username: "u", Password: basicPassword}},
+	}}, "")
+	want := []labelled{
+		{"Address", "https://*****@prom.example"},
+		{"Canary scope", `pod=~"web-canary-.*"`},
+		{"Baseline scope", `pod=~"web-baseline-.*"`},
+		{"Header", "Authorization: *****"},
+		{"Basic auth", "username and password *****"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("judge source (-want +got):\n%s", diff)
+	}
+}
