@@ -91,11 +91,13 @@ func (p *planner) holdBaseline(canarySize, weight int32) bool {
 		p.retireBaselines()
 		return true
 	}
-	if canarySize == 0 || weight == 0 || p.routed() && weight > maxBaselineWeight || p.in.Stable == nil {
+	size := p.baselineSize(canarySize)
+	if size == 0 || weight == 0 || weight >= 100 || p.routed() && weight > maxBaselineWeight || p.in.Stable == nil {
+		// No room or no need for one: a baseline sized at 0 is no baseline
+		// (it must not keep a weight it has no pods for).
 		p.retireBaselines()
 		return true
 	}
-	size := p.baselineSize(canarySize)
 	b := p.currentBaseline()
 	want := &BaselinePlan{Hash: p.baselineHash(), Replicas: size}
 	p.plan.Baseline = want
@@ -103,7 +105,7 @@ func (p *planner) holdBaseline(canarySize, weight int32) bool {
 		// The controller creates it at its size; until its pods are available
 		// it gets neither traffic nor the baselineService.
 		p.removeBaselinesExcept("")
-		return size == 0
+		return false
 	}
 	target := int32(0) // the weight the baseline gets once it can take it
 	if p.routed() {
@@ -179,8 +181,8 @@ func (p *planner) removeBaselinesExcept(keep string) {
 }
 
 // baselineServiceTarget is the hash the baselineService selects: the baseline
-// b once it has an available pod, else the stable side (SPEC §2.7 rule 1: never
-// a Service selecting nothing).
+// b once it has an available pod, else where the stable Service goes (SPEC
+// §2.7 rule 1: never a Service selecting nothing).
 func (p *planner) baselineServiceTarget(b *ReplicaSet) string {
 	svc := p.in.BaselineService
 	if svc == nil {
@@ -189,7 +191,13 @@ func (p *planner) baselineServiceTarget(b *ReplicaSet) string {
 	if b != nil && p.maySelect(svc, b) {
 		return b.Hash
 	}
-	if s := p.withHash(p.status.StableRS); s != nil && p.maySelect(svc, s) {
+	// Without a baseline it follows the stable Service, so at promotion both
+	// move together and the old stable keeps its pods until both settled.
+	stable := p.plan.StableServiceHash
+	if stable == "" {
+		stable = p.status.StableRS
+	}
+	if s := p.withHash(stable); s != nil && p.maySelect(svc, s) {
 		return s.Hash
 	}
 	return ""

@@ -325,11 +325,11 @@ func (p *planner) promoting() {
 	_, unavailable := surgeAndUnavailable(total, p.canary.MaxSurge, p.canary.MaxUnavailable)
 	canCarry := n.Available >= max(1, total-unavailable) || total == 0
 
-	// The stable side keeps a pod until both Services have moved and their
+	// The stable side keeps a pod until the Services have moved and their
 	// EndpointSlices show it (see weightSplit): the canary Service may have
-	// switched to the canary only just before.
+	// switched to the canary only just before, the baselineService only now.
 	stableFloor := int32(0)
-	for _, svc := range []*Service{p.in.StableService, p.in.CanaryService} {
+	for _, svc := range []*Service{p.in.StableService, p.in.CanaryService, p.in.BaselineService} {
 		if svc != nil && !p.serviceSettledOn(svc, n) {
 			stableFloor = min(1, total)
 		}

@@ -332,6 +332,10 @@ func (p *planner) routedAborted() {
 	if !p.trafficSettled(0, s.Hash) {
 		canary = n.Replicas
 	}
+	// A Service that sent to the canary (a promotion that had moved the
+	// stable Service, then this abort) may still list its pods: the abort
+	// delay can have passed already, counted from an earlier abort.
+	canary, _ = p.keptWhileServed(canary)
 	p.setReplicasAtOnce(map[string]int32{s.Name: p.replicaCount(), n.Name: canary})
 	p.pointServicesAt(s, s)
 }

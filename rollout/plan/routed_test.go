@@ -533,6 +533,7 @@ func TestRoutedAbort(t *testing.T) {
 		})
 	}
 	back := carried{0, "a", "a"}
+	canaryServiceOnStable := func(in *Input) { in.CanaryService.SelectedHash = "a" }
 	tests := []struct {
 		name string
 		opts []func(*Input)
@@ -544,8 +545,8 @@ func TestRoutedAbort(t *testing.T) {
 		{name: "10s into the delay",
 			opts: opts(acceptedOn(0, "a", "a"), abortedAgo(10*time.Second)),
 			want: want{Canary: 5, Stable: 10, Traffic: back, Services: [2]string{"a", "a"}, AbortedAgo: 10 * time.Second, Requeue: 20 * time.Second}},
-		{name: "after the delay the canary goes",
-			opts: opts(acceptedOn(0, "a", "a"), abortedAgo(31*time.Second)),
+		{name: "after the delay the canary goes (the Services left it long ago)",
+			opts: opts(acceptedOn(0, "a", "a"), abortedAgo(31*time.Second), canaryServiceOnStable),
 			want: want{Canary: 0, Stable: 10, Traffic: back, Services: [2]string{"a", "a"}, AbortedAgo: 31 * time.Second}},
 		{name: "after the delay, while the router still sends weight to the canary, it stays",
 			opts: opts(accepted(50), abortedAgo(31*time.Second)),
@@ -554,11 +555,14 @@ func TestRoutedAbort(t *testing.T) {
 			opts: opts(acceptedOn(0, "a", "a"), abortedAgo(time.Hour), withCanary(func(c *v1alpha1.CanaryStrategy) { c.AbortScaleDownDelaySeconds = ptr(int32(0)) })),
 			want: want{Canary: 5, Stable: 10, Traffic: back, Services: [2]string{"a", "a"}, AbortedAgo: time.Hour}},
 		{name: "abortScaleDownDelaySeconds 5",
-			opts: opts(acceptedOn(0, "a", "a"), abortedAgo(6*time.Second), withCanary(func(c *v1alpha1.CanaryStrategy) { c.AbortScaleDownDelaySeconds = ptr(int32(5)) })),
+			opts: opts(acceptedOn(0, "a", "a"), abortedAgo(6*time.Second), canaryServiceOnStable, withCanary(func(c *v1alpha1.CanaryStrategy) { c.AbortScaleDownDelaySeconds = ptr(int32(5)) })),
 			want: want{Canary: 0, Stable: 10, Traffic: back, Services: [2]string{"a", "a"}, AbortedAgo: 6 * time.Second}},
 		{name: "dynamicStableScale: the stable side returns to full size",
 			opts: opts(accepted(50), abortedAgo(-1), withCanary(dynamicStableScale), func(in *Input) { in.Stable.Replicas = 5 }),
 			want: want{Canary: 5, Stable: 10, Traffic: back, Services: [2]string{"a", "a"}, Requeue: 30 * time.Second}},
+		{name: "after the delay the canary stays while the canary Service leaves it in this reconcile",
+			opts: opts(acceptedOn(0, "a", "a"), abortedAgo(31*time.Second)),
+			want: want{Canary: 5, Stable: 10, Traffic: back, Services: [2]string{"a", "a"}, AbortedAgo: 31 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"time"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
@@ -20,6 +21,8 @@ type simulation struct {
 	ro       *v1alpha1.Rollout
 	opts     TimelineOptions
 	old, new *ReplicaSet
+	// baseline is the canary's baseline ReplicaSet while one runs.
+	baseline *ReplicaSet
 	// readyAt is when each pod asked for becomes available, per ReplicaSet.
 	readyAt  map[*ReplicaSet][]time.Duration
 	services map[string]*Service
@@ -41,7 +44,7 @@ func newSimulation(ro *v1alpha1.Rollout, opts TimelineOptions) *simulation {
 		analysisStart: map[int]time.Duration{},
 	}
 	s.readyAt = map[*ReplicaSet][]time.Duration{s.old: make([]time.Duration, n), s.new: nil}
-	for _, role := range []string{"stable", "canary", "active", "preview"} {
+	for _, role := range []string{"stable", "canary", "baseline", "active", "preview"} {
 		s.services[role] = &Service{Name: role, SelectedHash: "old", Settled: true}
 	}
 	return s
@@ -63,6 +66,12 @@ func (s *simulation) input() Input {
 	}
 	if c := s.ro.Spec.Strategy.Canary; c != nil {
 		in.StableService, in.CanaryService = s.services["stable"], s.services["canary"]
+		if c.BaselineService != "" {
+			in.BaselineService = s.services["baseline"]
+		}
+		if s.baseline != nil {
+			in.Baselines = []*ReplicaSet{s.baseline}
+		}
 	} else {
 		in.ActiveService, in.PreviewService = s.services["active"], s.services["preview"]
 	}
@@ -96,8 +105,13 @@ func (s *simulation) analysis(key int) v1alpha1.AnalysisPhase {
 func (s *simulation) apply(p Plan) {
 	s.ro.Status = p.Status
 	ready := s.opts.PodReady + time.Duration(s.ro.Spec.MinReadySeconds)*time.Second
-	for _, rs := range []*ReplicaSet{s.old, s.new} {
-		if want, ok := p.Replicas[rs.Name]; ok {
+	s.applyBaseline(p.Baseline)
+	for _, rs := range s.replicaSets() {
+		want, ok := p.Replicas[rs.Name]
+		if rs == s.baseline && p.Baseline != nil && p.Baseline.Hash == rs.Hash {
+			want, ok = p.Baseline.Replicas, true
+		}
+		if ok {
 			pods := s.readyAt[rs]
 			for int32(len(pods)) < want {
 				pods = append(pods, s.now+ready)
@@ -124,13 +138,44 @@ func (s *simulation) apply(p Plan) {
 			Stable:   v1alpha1.WeightDestination{Weight: t.StableWeight(), PodTemplateHash: t.StableHash},
 			Verified: &verified,
 		}
+		if t.BaselineWeight > 0 {
+			s.ro.Status.Canary.Weights.Baseline = &v1alpha1.WeightDestination{Weight: t.BaselineWeight, PodTemplateHash: t.BaselineHash}
+		}
 	}
-	for role, hash := range map[string]string{"stable": p.StableServiceHash, "canary": p.CanaryServiceHash,
+	baselineService := ""
+	if p.Baseline != nil {
+		baselineService = p.Baseline.ServiceHash
+	}
+	for role, hash := range map[string]string{"stable": p.StableServiceHash, "canary": p.CanaryServiceHash, "baseline": baselineService,
 		"active": p.ActiveServiceHash, "preview": p.PreviewServiceHash} {
 		if hash != "" {
 			s.services[role].SelectedHash, s.services[role].Settled = hash, true
 		}
 	}
+}
+
+// applyBaseline creates the baseline a plan asks for (its pods start now and
+// are sized with the others in apply) and removes the one it lets go.
+func (s *simulation) applyBaseline(b *BaselinePlan) {
+	if b == nil {
+		return
+	}
+	if s.baseline != nil && (slices.Contains(b.Remove, s.baseline.Name) || b.Hash != "" && b.Hash != s.baseline.Hash) {
+		delete(s.readyAt, s.baseline)
+		s.baseline = nil
+	}
+	if s.baseline == nil && b.Hash != "" && b.Replicas > 0 {
+		s.baseline = &ReplicaSet{Name: "baseline-" + b.Hash, Hash: b.Hash, Synced: true}
+		s.readyAt[s.baseline] = nil
+	}
+}
+
+// replicaSets are the ReplicaSets of the simulated cluster.
+func (s *simulation) replicaSets() []*ReplicaSet {
+	if s.baseline != nil {
+		return []*ReplicaSet{s.old, s.new, s.baseline}
+	}
+	return []*ReplicaSet{s.old, s.new}
 }
 
 // promoteIndefinitePauses plays the person who promotes at once. Timed pauses
@@ -174,8 +219,15 @@ func (s *simulation) oldSideSettled() bool {
 	return at == nil || time.Unix(0, 0).Add(s.now).After(at.Add(time.Minute))
 }
 
-// pods are the pods of both ReplicaSets, counting those still starting.
-func (s *simulation) pods() int32 { return s.old.Replicas + s.new.Replicas }
+// pods are the pods of every ReplicaSet (a baseline's too: it is part of
+// the cost), counting those still starting.
+func (s *simulation) pods() int32 {
+	var n int32
+	for _, rs := range s.replicaSets() {
+		n += rs.Replicas
+	}
+	return n
+}
 
 // share is the new pods' share of the work: the router's canary weight for a
 // routed canary, else the new ReplicaSet's share of the replicas.

@@ -100,3 +100,29 @@ func TestEstimateAnalysisCountZero(t *testing.T) {
 		}
 	}
 }
+
+// A baseline runs beside the canary in the timeline: the rollout finishes (its
+// steps wait for the baseline's pods and weight) and its pods count in the
+// cost, until a step above 50% with a router retires it.
+func TestTimelineWithABaseline(t *testing.T) {
+	c := canaryWithServices(weight(25), pauseFor(30), weight(50), pauseFor(30), weight(75))
+	c.BaselineService, c.Baseline = "baseline", &v1alpha1.CanaryBaseline{}
+	c.TrafficRouting = &v1alpha1.RolloutTrafficRouting{Istio: &v1alpha1.IstioTrafficRouting{VirtualService: &v1alpha1.IstioVirtualService{Name: "vs"}}}
+	ro := &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{Replicas: ptr(int32(4)), Strategy: v1alpha1.RolloutStrategy{Canary: c}}}
+	v1alpha1.SetRolloutDefaults(ro)
+	tl, err := NewTimeline(ro, TimelineOptions{PodReady: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4 stable + 1 canary + 1 baseline at 25%; 4 + 2 + 2 at 50%; at 75% the
+	// canary grows to 3 before the router write that retires the baseline,
+	// which goes only then: 4 + 3 + 2 for a moment.
+	for i, want := range map[int]int32{0: 6, 2: 8, 4: 9} {
+		if got := tl.Rows[i].MaxPods; got != want {
+			t.Errorf("row %d (%s): max pods %d, want %d", i, tl.Rows[i].Description, got, want)
+		}
+	}
+	if last := tl.Rows[len(tl.Rows)-1]; last.MaxPods > 8 {
+		t.Errorf("after promotion %d pods remain at most; the baseline should be gone (4 new + 4 old)", last.MaxPods)
+	}
+}
