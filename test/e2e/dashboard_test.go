@@ -52,13 +52,12 @@ func pausedAtStep2(ro *v1alpha1.Rollout) bool {
 // TestDashboardLiveListPromoteAndAnalysis: the printed URL opens the list of
 // the namespace's Rollouts; an update shows up as paused at its step within
 // liveUpdateLimit without a reload; Promote on the Rollout's page moves it
-// on; an AnalysisRun's page draws one chart per metric with every measured
-// point.
+// on; an AnalysisRun's page, opened as the run starts, fills in as it
+// measures and ends with one chart per metric and every measured point.
 func TestDashboardLiveListPromoteAndAnalysis(t *testing.T) {
 	t.Parallel()
 	f := newTest(t)
 	version := startVersion(f, 0.02)
-	f.Apply(dashboardAnalysisRun(version))
 	deployHealthy(f, canaryRollout("web", 2, manualPauseStep, "", ""))
 	f.Apply(services("api") + "---" + canaryRollout("api", 1, manualPauseStep, "", ""))
 	f.WaitForPhase("api", v1alpha1.RolloutPhaseHealthy, 60*time.Second)
@@ -134,6 +133,7 @@ func TestDashboardLiveListPromoteAndAnalysis(t *testing.T) {
 })()`)
 	b.Screenshot("rollout-promoted")
 
+	f.Apply(dashboardAnalysisRun(version))
 	checkAnalysisPage(f, b, d, "checks")
 }
 
@@ -144,7 +144,7 @@ func dashboardAnalysisRun(version string) string {
 	return standaloneRun("checks", fmt.Sprintf(`
   - name: error-rate
     interval: 1s
-    count: 4
+    count: 6
     successCondition: result[0] < 0.1
     provider:
       prometheus:
@@ -159,23 +159,41 @@ func dashboardAnalysisRun(version string) string {
         jsonPath: "{$.%s.errorRate}"`, errorShare(version), cluster.Info.ExporterURL, version))
 }
 
-// checkAnalysisPage opens a run's page once the run is over and checks that
-// each metric has one chart with a mark for every measurement in status.
+// checkAnalysisPage opens a run's page as the run measures and checks that it
+// fills in without a reload until the run is over, each metric then with one
+// chart holding a mark for every measurement in status.
 func checkAnalysisPage(f *framework.Framework, b *framework.Browser, d *framework.Dashboard, name string) {
 	f.T.Helper()
-	run := f.WaitForRunPhase(name, v1alpha1.AnalysisPhaseSuccessful, 60*time.Second)
+	// Open the page once the run has its first measurement: the dashboard's
+	// cache then holds the run (its creation came well before), and the
+	// other measurements are still to come.
+	f.WaitForRun(name, "has its first measurement", 60*time.Second, func(r *v1alpha1.AnalysisRun) bool {
+		return len(r.Status.MetricResults) > 0 && len(r.Status.MetricResults[0].Measurements) > 0
+	})
 	b.Run("open the run's page", chromedp.Navigate(d.Page("/namespaces/"+url.PathEscape(f.Namespace)+"/analysisruns/"+url.PathEscape(name))))
-	var charts []any
-	b.WaitUntil("the run's page shows one chart per metric", 15*time.Second, fmt.Sprintf(`(() => {
-  const metrics = [...document.querySelectorAll("section.metric")].map(s => ({
-    name: s.dataset.metric,
-    charts: s.querySelectorAll("svg").length,
-    titles: [...s.querySelectorAll("svg .point title")].map(t => t.textContent),
-  }));
-  window.sluiceCharts = metrics;
-  return [metrics.length === %d, JSON.stringify(metrics)];
-})()`, len(run.Status.MetricResults)))
-	charts = framework.Eval[[]any](b, "read the charts", "window.sluiceCharts")
+	const marks = `document.querySelectorAll("section.metric svg .point").length`
+	first := framework.Eval[float64](b, "count the marks", "window.sluiceNoReload = true; "+marks)
+	run := f.WaitForRunPhase(name, v1alpha1.AnalysisPhaseSuccessful, 60*time.Second)
+	measured := 0
+	for _, result := range run.Status.MetricResults {
+		measured += len(result.Measurements)
+	}
+	b.WaitUntil("the run's page shows it Successful with every measurement, without a reload", 10*time.Second, fmt.Sprintf(`(() => {
+  const s = document.querySelector("#status"), n = %s;
+  return [window.sluiceNoReload === true && s !== null && s.innerText.includes("Successful") && n === %d,
+          (s ? s.innerText : "no status") + ", " + n + " marks"];
+})()`, marks, measured))
+	if int(first) >= measured {
+		f.T.Errorf("the page opened as the run started already had %d of its %d marks: it was not seen filling in", int(first), measured)
+	}
+	charts := framework.Eval[[]any](b, "read the charts", `[...document.querySelectorAll("section.metric")].map(s => ({
+  name: s.dataset.metric,
+  charts: s.querySelectorAll("svg").length,
+  titles: [...s.querySelectorAll("svg .point title")].map(t => t.textContent),
+}))`)
+	if len(charts) != len(run.Status.MetricResults) {
+		f.T.Errorf("the page shows %d metrics, want %d: %v", len(charts), len(run.Status.MetricResults), charts)
+	}
 	for _, result := range run.Status.MetricResults {
 		var chart map[string]any
 		for _, c := range charts {
