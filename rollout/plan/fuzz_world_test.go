@@ -231,7 +231,7 @@ func (w *world) happen(s *script) string {
 // heal ends every fault: the router takes every update, pods come at once,
 // analyses pass, the manual pause ends and an abort is retried.
 func (w *world) heal() {
-	w.routerDown, w.routerAcceptsEvery, w.podsPerTick, w.endpointLag = false, 0, 0, 0
+	w.routerDown, w.routerAcceptsEvery, w.podsPerTick, w.endpointLag, w.baselineStartTicks = false, 0, 0, 0, 0
 	w.stepAnalysis, w.backgroundAnalysis = v1alpha1.AnalysisPhaseSuccessful, ""
 	w.ro.Spec.Paused = false
 	w.ro.Status.Abort = false
@@ -289,18 +289,26 @@ var baselineSpecs = []*v1alpha1.CanaryBaseline{
 	{Replicas: ptr(intstr.FromInt32(0))},
 }
 
-// changeBaseline is a user editing canary.baseline mid-release: switching it
-// off, back on, or to another size. The baselineService stays named (validation
-// allows one without a baseline).
+// changeBaseline is a user editing canary.baseline mid-release — switching it
+// off, back on, or to another size; the baselineService stays named (validation
+// allows one without a baseline) — or new baseline pods that start late.
 func (w *world) changeBaseline(s *script) string {
 	c := w.ro.Spec.Strategy.Canary
-	if c.Baseline != nil && s.next(2) == 0 {
-		c.Baseline = nil
-		return "baseline switched off"
+	switch s.next(3) {
+	case 0:
+		if c.Baseline != nil {
+			c.Baseline = nil
+			return "baseline switched off"
+		}
+		fallthrough
+	case 1:
+		spec := baselineSpecs[1+s.next(len(baselineSpecs)-1)]
+		c.Baseline = &v1alpha1.CanaryBaseline{Replicas: spec.Replicas}
+		return fmt.Sprintf("baseline replicas %s", baselineReplicasString(spec.Replicas))
+	default:
+		w.baselineStartTicks = s.next(5)
+		return fmt.Sprintf("new baseline pods start %d reconciles late", w.baselineStartTicks)
 	}
-	spec := baselineSpecs[1+s.next(len(baselineSpecs)-1)]
-	c.Baseline = &v1alpha1.CanaryBaseline{Replicas: spec.Replicas}
-	return fmt.Sprintf("baseline replicas %s", baselineReplicasString(spec.Replicas))
 }
 
 func baselineReplicasString(r *intstr.IntOrString) string {

@@ -97,6 +97,12 @@ func (w *world) applyBaseline(b *BaselinePlan) {
 		case b.Replicas > 0 && w.rs[w.ro.Status.StableRS] != nil:
 			w.baselines[b.Hash] = &ReplicaSet{Name: "ro-baseline-" + b.Hash, Hash: b.Hash, Replicas: b.Replicas, Synced: true}
 			w.baselineFor[b.Hash] = w.canaryOfBaseline(b.Hash)
+			if w.baselineStartTicks > 0 {
+				if w.baselineStarting == nil {
+					w.baselineStarting = map[string]int{}
+				}
+				w.baselineStarting[b.Hash] = w.baselineStartTicks
+			}
 		}
 	}
 	for _, name := range b.Remove {
@@ -106,7 +112,18 @@ func (w *world) applyBaseline(b *BaselinePlan) {
 		}
 		delete(w.baselines, rs.Hash)
 		delete(w.baselineFor, rs.Hash)
+		delete(w.baselineStarting, rs.Hash)
 	}
+}
+
+// startingBaseline reports whether hash is a baseline whose pods have not
+// started yet, counting one reconcile off its wait.
+func (w *world) startingBaseline(hash string) bool {
+	if w.baselineStarting[hash] <= 0 {
+		return false
+	}
+	w.baselineStarting[hash]--
+	return true
 }
 
 // canaryOfBaseline is the revision a new baseline hash belongs to: the one

@@ -71,6 +71,11 @@ type world struct {
 	// fuzzBaseline is the baseline FuzzWorld built the world with (nil for
 	// none): only such a world has its baseline switched and resized.
 	fuzzBaseline *v1alpha1.CanaryBaseline
+	// baselineStartTicks > 0 makes a new baseline's pods slow to start (on
+	// nodes still pulling the image): none is available for that many
+	// reconciles after its creation. baselineStarting counts them down.
+	baselineStartTicks int
+	baselineStarting   map[string]int
 }
 
 // lag is a Service's old selection still in its EndpointSlices.
@@ -165,6 +170,9 @@ func (w *world) tick(step time.Duration) Plan {
 	// Pods asked for last tick are now available; endpoints caught up.
 	for h, rs := range w.allReplicaSets() {
 		rs.Pods = rs.Replicas
+		if w.startingBaseline(h) {
+			continue
+		}
 		if !w.notReady[h] {
 			if w.podsPerTick > 0 {
 				rs.Available = min(rs.Replicas, rs.Available+w.podsPerTick)

@@ -19,8 +19,8 @@ import (
 // completed setWeight step only with the baseline at its size, and no baseline
 // left a few reconciles after the steps stop needing it.
 
-// baselineKind is a canary strategy with a baseline: its steps, and the
-// weights at which it pauses indefinitely, in order.
+// baselineKind is a kind of canary with a baseline: with or without a router,
+// with or without a baselineService.
 type baselineKind struct {
 	name   string
 	routed bool
@@ -33,12 +33,6 @@ var baselineKinds = []baselineKind{
 	{name: "unrouted", routed: false},
 	{name: "unrouted with baselineService", routed: false, service: true},
 }
-
-// promotingKinds are the kinds the promotion tests walk to the end. The
-// unrouted kind with a baselineService joins them once a promotion keeps the
-// old stable's pods while the baselineService still sends to them
-// (TestBaselinePromotionKeepsTheOldStableWhileTheBaselineServiceSendsToIt).
-var promotingKinds = baselineKinds[:2]
 
 // strategy is the kind's canary: weight 20, a timed pause, weight 50 and a
 // pause, a weight without room for a baseline and a pause, then weight 30, an
@@ -53,14 +47,13 @@ func (k baselineKind) strategy(size *intstr.IntOrString) *v1alpha1.CanaryStrateg
 	return withWorldBaseline(c, size, k.service)
 }
 
-// noRoom is a weight that leaves no room for a baseline: above 50 with a
-// router, 0 without (setWeight 100 without a router keeps one: see
-// baseline_world_test.go).
+// noRoom is a weight that leaves no room for a baseline beside a canary that
+// runs: above 50 with a router, 100 without.
 func (k baselineKind) noRoom() int32 {
 	if k.routed {
 		return 60
 	}
-	return 0
+	return 100
 }
 
 // baselineWorld is a Healthy rollout on "a" with the kind's strategy; the step
@@ -154,7 +147,7 @@ func TestBaselineThroughAllStepsToPromotion(t *testing.T) {
 		name string
 		size *intstr.IntOrString
 	}{{"matchCanary", nil}, {"replicas 2", &two}, {"50%", &half}}
-	for _, k := range promotingKinds {
+	for _, k := range baselineKinds {
 		for _, s := range sizes {
 			for _, replicas := range []int32{1, 3, 10} {
 				t.Run(fmt.Sprintf("%s/%s/%d", k.name, s.name, replicas), func(t *testing.T) {
@@ -171,7 +164,8 @@ func TestBaselineThroughAllStepsToPromotion(t *testing.T) {
 
 // TestBaselineUnderFaults walks every step to promotion with a router that
 // rejects every other update, EndpointSlices three reconciles behind a
-// selector change, and pods that come one per reconcile.
+// selector change, pods that come one per reconcile, and baseline pods that
+// start three reconciles after the canary's.
 func TestBaselineUnderFaults(t *testing.T) {
 	faults := []struct {
 		name  string
@@ -180,9 +174,10 @@ func TestBaselineUnderFaults(t *testing.T) {
 		{"router takes every other update", func(w *world) { w.routerAcceptsEvery = 2 }},
 		{"endpoint lag 3", func(w *world) { w.endpointLag = 3 }},
 		{"one pod per reconcile", func(w *world) { w.podsPerTick = 1 }},
-		{"all of them", func(w *world) { w.routerAcceptsEvery, w.endpointLag, w.podsPerTick = 2, 3, 1 }},
+		{"baseline pods three reconciles late", func(w *world) { w.baselineStartTicks = 3 }},
+		{"all of them", func(w *world) { w.routerAcceptsEvery, w.endpointLag, w.podsPerTick, w.baselineStartTicks = 2, 3, 1, 3 }},
 	}
-	for _, k := range promotingKinds {
+	for _, k := range baselineKinds {
 		for _, f := range faults {
 			for _, replicas := range []int32{1, 5} {
 				t.Run(fmt.Sprintf("%s/%s/%d", k.name, f.name, replicas), func(t *testing.T) {
@@ -263,7 +258,9 @@ func TestBaselineSupersededByANewCanary(t *testing.T) {
 
 // TestBaselineStepsChangedMidRelease changes the steps while the canary
 // pauses with its baseline: the steps start over and the baseline follows the
-// new weights — resized for a new weight with room, gone for one without.
+// new weights — resized for a new weight with room, gone for one without
+// (weight 0 here; the weight without room beside a running canary is in
+// TestBaselineThroughAllStepsToPromotion).
 func TestBaselineStepsChangedMidRelease(t *testing.T) {
 	for _, k := range baselineKinds {
 		t.Run(k.name, func(t *testing.T) {
@@ -274,7 +271,7 @@ func TestBaselineStepsChangedMidRelease(t *testing.T) {
 			c.Steps = steps(weight(10), pauseForever(), weight(40), pauseForever())
 			w.pausedAt(1, 40)
 			w.assertBaselineBesideCanary(10)
-			c.Steps = steps(weight(k.noRoom()), pauseForever(), weight(40), pauseForever())
+			c.Steps = steps(weight(0), pauseForever(), weight(40), pauseForever())
 			w.pausedAt(1, 40)
 			w.assertNoBaseline("at a weight without room for one")
 			w.promote()
@@ -298,6 +295,33 @@ func TestBaselineWithZeroReplicas(t *testing.T) {
 					t.Fatalf("a baseline at 0 replicas (%s)", w)
 				}
 			}
+		})
+	}
+}
+
+// TestBaselineLateWaitsWithoutWeight: a baseline whose pods start late (here,
+// long after the canary's) gets no weight and no baselineService until it has
+// them; the canary takes its weight meanwhile and the step waits.
+func TestBaselineLateWaitsWithoutWeight(t *testing.T) {
+	for _, k := range baselineKinds {
+		t.Run(k.name, func(t *testing.T) {
+			w := baselineWorld(t, k, 4, nil)
+			w.baselineStartTicks = 10
+			w.deploy("b")
+			for range 8 {
+				w.tick(time.Second)
+			}
+			if idx(w.ro.Status.CurrentStepIndex) != 0 || w.available("b") != 1 {
+				t.Fatalf("the step completed without the baseline's pods, or the canary is not ready (%s)", w)
+			}
+			if svc := w.services["baseline"]; svc != nil && svc.SelectedHash != "a" {
+				t.Fatalf("the baselineService selects %q before the baseline has pods, want stable a (%s)", svc.SelectedHash, w)
+			}
+			if wt := w.ro.Status.Canary.Weights; k.routed && (wt.Canary.Weight != 20 || baselineShare(wt).Weight != 0) {
+				t.Fatalf("waiting for the baseline the router carries %s, want canary 20 and no baseline (%s)", w.weightsString(), w)
+			}
+			w.pausedAt(1, 10)
+			w.assertBaselineBesideCanary(20)
 		})
 	}
 }
