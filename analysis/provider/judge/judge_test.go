@@ -225,6 +225,13 @@ func TestBadSettings(t *testing.T) {
 			`provider.judge.metrics[p99-latency].query has no {{scope}}: the canary and the baseline would run the same query`},
 		{"marginal above pass", func(j *v1alpha1.JudgeMetric) { j.Marginal = 96 },
 			`provider.judge: marginal 96 is above pass 95`},
+		{"every group weighs 0", func(j *v1alpha1.JudgeMetric) {
+			j.Groups = []v1alpha1.JudgeGroup{{Name: "latency", Weight: 0}}
+			j.Metrics[0].Group = "latency"
+		}, `provider.judge.groups: every metric's group weighs 0, so no metric would count and every canary would pass; give a group a weight above 0`},
+		{"an unlisted group weighs the listed average, 0 here", func(j *v1alpha1.JudgeMetric) {
+			j.Groups = []v1alpha1.JudgeGroup{{Name: "other", Weight: 0}}
+		}, `provider.judge.groups: every metric's group weighs 0, so no metric would count and every canary would pass; give a group a weight above 0`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

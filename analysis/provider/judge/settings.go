@@ -87,8 +87,34 @@ func parseSettings(spec *v1alpha1.JudgeMetric) (settings, error) {
 		}
 		s.queries = append(s.queries, q)
 	}
+	if err := checkSomeWeight(s.scoring, s.queries); err != nil {
+		return s, err
+	}
 	s.minWindow = firstLookWindow(s.resolution, s.queries)
 	return s, nil
+}
+
+// checkSomeWeight refuses a judge whose metrics' groups all weigh 0: no
+// metric would count in the score, which would be 100 whatever the canary
+// does — a judge that passes everything.
+func checkSomeWeight(sc judging.Scoring, queries []query) error {
+	if len(sc.GroupWeights) == 0 {
+		return nil // every group weighs 1
+	}
+	average := 0.0 // what an unlisted group weighs
+	for _, w := range sc.GroupWeights {
+		average += w / float64(len(sc.GroupWeights))
+	}
+	for _, q := range queries {
+		w, listed := sc.GroupWeights[q.metric.Group]
+		if !listed {
+			w = average
+		}
+		if w > 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("provider.judge.groups: every metric's group weighs 0, so no metric would count and every canary would pass; give a group a weight above 0")
 }
 
 // firstLookWindow is how long the window must be before the first judgement:
