@@ -39,8 +39,24 @@
 // open (details.go): started by the page or its event stream, stopped once no
 // one has watched that Rollout for a while.
 //
-// The Rollout page is built from pkg/view's Snapshot, the same data and facts
-// as `kubectl sluice get rollout`; the HTML is only another rendering of it.
+// The Rollout page reads its objects with view/source.Load over these caches
+// (rollout_page.go, cachedObjects) and shows view.SummarizeRollout of the
+// snapshot: the same reading and the same facts as `kubectl sluice get
+// rollout`; the HTML is only another rendering of them.
+//
+// # Actions (action_kinds.go, action_handler.go, action_event.go)
+//
+// POST /namespaces/{ns}/rollouts/{name}/{action}, action one of promote,
+// promote-full, abort, retry, pause, resume, restart, set-image (form fields
+// container, image), undo (optional revision). Abort, promote-full and undo
+// need the form field confirm = the Rollout's name. Each reads the Rollout
+// afresh and runs pkg/actions' decision through its Executor with the user's
+// clients; answers: 200 and the sentence, 409 Declined (or refused by the
+// Rollout's state) with its sentence, 400 a bad form, the API server's status
+// and one line otherwise (403 from RBAC). A done action leaves an Event
+// (reason DashboardAction, "promote by alice via dashboard: ...") on the
+// Rollout. Buttons come disabled, with the reason as their title, from
+// SelfSubjectAccessReviews (identity.go) or --read-only.
 //
 // # Live updates
 //

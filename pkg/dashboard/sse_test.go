@@ -109,11 +109,13 @@ func TestStreamTopics(t *testing.T) {
 	f := newFixture(t, fixtureOptions{}, objects(canaryRollout("web")))
 	f.t = t
 	for target, want := range map[string]int{
-		"/events?topic=nonsense":              http.StatusBadRequest,
-		"/events?topic=rollout/default":       http.StatusBadRequest,
-		"/events?topic=rollout/default/nope":  http.StatusNotFound,
-		"/events?topic=rollout/default/a/b":   http.StatusBadRequest,
-		"/events?topic=analysisrun/default/x": http.StatusOK,
+		"/events?topic=nonsense":                           http.StatusBadRequest,
+		"/events?topic=rollout/default":                    http.StatusBadRequest,
+		"/events?topic=rollout/default/nope":               http.StatusNotFound,
+		"/events?topic=rollout/default/a/b":                http.StatusBadRequest,
+		"/events?topic=analysisrun/default/a%0Aevent:%20x": http.StatusBadRequest,
+		"/events?topic=analysisrun/Default/x":              http.StatusBadRequest,
+		"/events?topic=analysisrun/default/x":              http.StatusOK,
 	} {
 		if want == http.StatusOK {
 			continue // an open stream; TestRolloutChangeReachesItsPage reads one

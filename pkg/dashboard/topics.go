@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // A topic names what a page shows; informer events notify the topics they
@@ -21,12 +22,21 @@ func analysisRunTopic(namespace, name string) string { return "analysisrun/" + n
 
 // parseRolloutTopic returns the Rollout a rollout topic is about.
 func parseRolloutTopic(topic string) (namespace, name string, ok bool) {
-	rest, found := strings.CutPrefix(topic, "rollout/")
+	return parseObjectTopic(topic, "rollout/")
+}
+
+// parseObjectTopic splits "PREFIX/NAMESPACE/NAME"; both must be names
+// Kubernetes takes, so nothing else (a newline in the stream) gets through.
+func parseObjectTopic(topic, prefix string) (namespace, name string, ok bool) {
+	rest, found := strings.CutPrefix(topic, prefix)
 	if !found {
 		return "", "", false
 	}
 	namespace, name, ok = strings.Cut(rest, "/")
-	return namespace, name, ok && namespace != "" && name != "" && !strings.Contains(name, "/")
+	if !ok || len(validation.IsDNS1123Label(namespace)) > 0 || len(validation.IsDNS1123Subdomain(name)) > 0 {
+		return "", "", false
+	}
+	return namespace, name, true
 }
 
 // validTopic reports whether a topic is one a page can listen to.
@@ -37,9 +47,8 @@ func validTopic(topic string) bool {
 	if _, _, ok := parseRolloutTopic(topic); ok {
 		return true
 	}
-	rest, found := strings.CutPrefix(topic, "analysisrun/")
-	ns, name, ok := strings.Cut(rest, "/")
-	return found && ok && ns != "" && name != "" && !strings.Contains(name, "/")
+	_, _, ok := parseObjectTopic(topic, "analysisrun/")
+	return ok
 }
 
 // ownerRolloutTopic is the topic of the Rollout that controls an object, ""
