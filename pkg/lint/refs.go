@@ -95,6 +95,7 @@ func (l *linter) checkReferences() {
 			l.checkRouting(obj, ro, ix)
 		}
 		l.checkAnalyses(obj, ro, ix)
+		l.checkBaselineSteps(obj, ro)
 	}
 }
 

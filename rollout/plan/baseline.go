@@ -27,6 +27,13 @@ import (
 // canary w + baseline w + stable (100 − 2w) must sum to 100.
 const maxBaselineWeight = 50
 
+// BaselineFits reports whether a baseline runs beside a canary at a step's
+// weight: not at 0 or 100, and with a router (routed) not above 50, where a
+// baseline of the canary's weight leaves no room (canary w + baseline w ≤ 100).
+func BaselineFits(routed bool, weight int32) bool {
+	return weight > 0 && weight < 100 && (!routed || weight <= maxBaselineWeight)
+}
+
 // BaselineHash names the baseline of a canary: a baseline belongs to one pair
 // of stable and canary ReplicaSets, so a new canary gets a new baseline whose
 // pods start with it, while the old one is removed.
@@ -92,7 +99,7 @@ func (p *planner) holdBaseline(canarySize, weight int32) bool {
 		return true
 	}
 	size := p.baselineSize(canarySize)
-	if size == 0 || weight == 0 || weight >= 100 || p.routed() && weight > maxBaselineWeight || p.in.Stable == nil {
+	if size == 0 || !BaselineFits(p.routed(), weight) || p.in.Stable == nil {
 		// No room or no need for one: a baseline sized at 0 is no baseline
 		// (it must not keep a weight it has no pods for).
 		p.retireBaselines()
