@@ -27,10 +27,8 @@ spec: {selector: {app: api}}
 `
 
 // baselineRollout is a Rollout routed by ROUTING with a baselineService. The
-// routing checks need only the baselineService; "baseline: {}" is left out
-// but in one case because lint's plan simulation (checkRoutePods) does not
-// yet finish a release with a baseline and runs to its time limit, seconds
-// per case.
+// routing checks need only the baselineService, so "baseline: {}" is set in
+// one case only.
 const baselineRollout = `
 apiVersion: sluice.dev/v1alpha1
 kind: Rollout
