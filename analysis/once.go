@@ -52,7 +52,7 @@ func MeasureOnce(ctx context.Context, run *v1alpha1.AnalysisRun, providers map[s
 	ms := newMeasurer(clock.RealClock{}, 1, func(*v1alpha1.AnalysisRun) {})
 	out := make([]Once, 0, len(run.Spec.Metrics))
 	for _, spec := range run.Spec.Metrics {
-		once := Once{Metric: spec.Name, Provider: providerType(spec.Provider), DryRun: dryRun[spec.Name]}
+		once := Once{Metric: spec.Name, Provider: spec.Provider.Type(), DryRun: dryRun[spec.Name]}
 		if once.Provider == "job" {
 			once.Skipped = "a job metric measures by running a Job, which would write to the cluster"
 			out = append(out, once)

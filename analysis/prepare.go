@@ -74,7 +74,7 @@ func prepareMetric(spec v1alpha1.Metric, args map[string]string, providers map[s
 	if m.conditions, err = evaluate.Compile(resolved.Name, resolved.SuccessCondition, resolved.FailureCondition); err != nil {
 		return nil, err
 	}
-	m.provider = providers[providerType(resolved.Provider)]
+	m.provider = providers[resolved.Provider.Type()]
 	if m.provider == nil {
 		return nil, fmt.Errorf("metric %q: no provider set (want one of prometheus, web, job, judge)", resolved.Name)
 	}
@@ -194,21 +194,6 @@ func substitute(spec v1alpha1.Metric, args map[string]string) (v1alpha1.Metric, 
 		return spec, fmt.Errorf("metric %q: after substituting args: %w", spec.Name, err)
 	}
 	return resolved, nil
-}
-
-// providerType names the provider a metric uses.
-func providerType(p v1alpha1.MetricProvider) string {
-	switch {
-	case p.Prometheus != nil:
-		return "prometheus"
-	case p.Web != nil:
-		return "web"
-	case p.Job != nil:
-		return "job"
-	case p.Judge != nil:
-		return "judge"
-	}
-	return ""
 }
 
 // metricRules decides which metrics are dry-run and how many measurements each

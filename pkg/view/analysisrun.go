@@ -176,21 +176,6 @@ func renderMeasurements(b *strings.Builder, ms []v1alpha1.Measurement, valueText
 	t.render(b, style)
 }
 
-// providerName names the provider a metric is measured with.
-func providerName(p v1alpha1.MetricProvider) string {
-	switch {
-	case p.Prometheus != nil:
-		return "prometheus"
-	case p.Web != nil:
-		return "web"
-	case p.Job != nil:
-		return "job"
-	case p.Judge != nil:
-		return "judge"
-	}
-	return "-"
-}
-
 // countText is the measurements taken against the count that ends the
 // metric: a count of 0 is no count (as the controller reads it), and without
 // count and interval one measurement is taken.
@@ -223,4 +208,12 @@ func limitText(v *intstr.IntOrString, def int32) string {
 // breaks the layout.
 func oneLine(text string) string {
 	return strings.Join(strings.Fields(text), " ")
+}
+
+// providerName names the provider a metric is measured with ("-" for none).
+func providerName(p v1alpha1.MetricProvider) string {
+	if t := p.Type(); t != "" {
+		return t
+	}
+	return "-"
 }

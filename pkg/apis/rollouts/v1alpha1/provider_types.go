@@ -25,6 +25,22 @@ type MetricProvider struct {
 	Judge *JudgeMetric `json:"judge,omitempty"`
 }
 
+// Type names the provider that is set: "prometheus", "web", "job" or "judge"
+// ("" when none is).
+func (p MetricProvider) Type() string {
+	switch {
+	case p.Prometheus != nil:
+		return "prometheus"
+	case p.Web != nil:
+		return "web"
+	case p.Job != nil:
+		return "job"
+	case p.Judge != nil:
+		return "judge"
+	}
+	return ""
+}
+
 // PrometheusMetric queries a Prometheus server.
 type PrometheusMetric struct {
 	// Address of the Prometheus server (default: the controller's --prometheus-address).
