@@ -8,10 +8,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	kubeinformers "k8s.io/client-go/informers"
 	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
 	"k8s.io/client-go/metadata/metadatainformer"
 
+	notifycontroller "github.com/sluice-dev/sluice/notifications/controller"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions"
 	"github.com/sluice-dev/sluice/rollout"
 )
@@ -45,6 +47,10 @@ type informers struct {
 	analysisJobs kubeinformers.SharedInformerFactory
 	// ownedMetadata: metadata-only views of pods of sluice's ReplicaSets.
 	ownedMetadata metadatainformer.SharedInformerFactory
+	// notifications: the ConfigMaps and Secrets named sluice-notifications
+	// (nothing else), in the controller's namespace or, with self-service
+	// notifications, in every namespace.
+	notifications kubeinformers.SharedInformerFactory
 }
 
 func newInformers(o Options, cs *clients) *informers {
@@ -73,8 +79,15 @@ func newInformers(o Options, cs *clients) *informers {
 			kubeinformers.WithTransform(stripManagedFields)),
 		ownedMetadata: metadatainformer.NewFilteredSharedInformerFactory(cs.metadata, 0, o.Namespace,
 			func(lo *metav1.ListOptions) { lo.LabelSelector = pods }),
+		notifications: kubeinformers.NewSharedInformerFactoryWithOptions(cs.kube, 0,
+			kubeinformers.WithNamespace(o.notificationsWatchNamespace()),
+			kubeinformers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.FieldSelector = notificationsObjects }),
+			kubeinformers.WithTransform(stripManagedFields)),
 	}
 }
+
+// notificationsObjects selects the notifications ConfigMap and Secret by name.
+var notificationsObjects = fields.OneTermEqualSelector("metadata.name", notifycontroller.ObjectName).String()
 
 // pods is the metadata-only pod informer (restarts read pod names and ages).
 func (i *informers) pods() kubeinformers.GenericInformer {
@@ -101,6 +114,7 @@ func (i *informers) start(ctx context.Context) {
 	i.analysisJobs.Start(ctx.Done())
 	i.kube.Start(ctx.Done())
 	i.ownedMetadata.Start(ctx.Done())
+	i.notifications.Start(ctx.Done())
 }
 
 // waitForSync reports whether every started informer synced before ctx ended.
@@ -112,6 +126,7 @@ func (i *informers) waitForSync(ctx context.Context) bool {
 	for _, s := range []func(<-chan struct{}) map[reflect.Type]bool{
 		i.sluice.WaitForCacheSync, i.unfilteredSluice.WaitForCacheSync,
 		i.ownedKube.WaitForCacheSync, i.analysisJobs.WaitForCacheSync, i.kube.WaitForCacheSync,
+		i.notifications.WaitForCacheSync,
 	} {
 		for _, ok := range s(ctx.Done()) {
 			synced = synced && ok
@@ -128,6 +143,7 @@ func (i *informers) shutdown() {
 	i.analysisJobs.Shutdown()
 	i.kube.Shutdown()
 	i.ownedMetadata.Shutdown()
+	i.notifications.Shutdown()
 }
 
 // stripManagedFields drops metadata.managedFields from cached objects: sluice

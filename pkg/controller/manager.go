@@ -153,6 +153,9 @@ func (m *manager) addControllers() error {
 		name: "analysisrun",
 		run:  func(ctx context.Context) error { return ac.Run(ctx, m.opts.AnalysisWorkers) },
 	})
+	if m.opts.Notifications {
+		return m.addNotifications()
+	}
 	return nil
 }
 

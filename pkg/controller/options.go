@@ -76,6 +76,17 @@ type Options struct {
 
 	// LogFormat is "text" (klog's default) or "json"; see SetupLogging.
 	LogFormat string
+
+	// Notifications runs the notifications controller (docs/notifications.md):
+	// the ConfigMap and Secret sluice-notifications in NotificationsNamespace
+	// (empty: the controller's own namespace) configure it, and with
+	// SelfServiceNotifications also those of each Rollout's namespace.
+	Notifications            bool
+	NotificationsNamespace   string
+	SelfServiceNotifications bool
+	NotificationsWorkers     int
+	// NotificationsGiveUp is how long a failing delivery is retried.
+	NotificationsGiveUp time.Duration
 }
 
 // DefaultOptions returns the flag defaults (SPEC §5).
@@ -92,6 +103,10 @@ func DefaultOptions() Options {
 		MetricsAddr:     ":8090",
 		HealthAddr:      ":8080",
 		LogFormat:       LogFormatText,
+
+		Notifications:        true,
+		NotificationsWorkers: 5,
+		NotificationsGiveUp:  time.Hour,
 	}
 }
 
@@ -121,6 +136,12 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, "Address of the /healthz and /readyz endpoints. Empty disables them.")
 	fs.BoolVar(&o.Pprof, "pprof", o.Pprof, "Serve Go profiles under /debug/pprof/ on the metrics address.")
 	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "Log format: text or json.")
+
+	fs.BoolVar(&o.Notifications, "notifications", o.Notifications, "Send notifications configured by the sluice-notifications ConfigMap and Secret.")
+	fs.StringVar(&o.NotificationsNamespace, "notifications-namespace", o.NotificationsNamespace, "Namespace of the sluice-notifications ConfigMap and Secret. Empty: the controller's own namespace.")
+	fs.BoolVar(&o.SelfServiceNotifications, "self-service-notifications", o.SelfServiceNotifications, "Also read a sluice-notifications ConfigMap and Secret in each Rollout's namespace.")
+	fs.IntVar(&o.NotificationsWorkers, "notifications-workers", o.NotificationsWorkers, "Number of Rollouts whose notifications are delivered concurrently.")
+	fs.DurationVar(&o.NotificationsGiveUp, "notifications-give-up", o.NotificationsGiveUp, "How long a failing notification is retried before it is given up.")
 }
 
 // Validate reports every invalid option at once.
@@ -136,6 +157,12 @@ func (o *Options) Validate() error {
 	}
 	if o.AnalysisWorkers < 1 {
 		errs = append(errs, fmt.Errorf("--analysis-workers must be at least 1, got %d", o.AnalysisWorkers))
+	}
+	if o.NotificationsWorkers < 1 {
+		errs = append(errs, fmt.Errorf("--notifications-workers must be at least 1, got %d", o.NotificationsWorkers))
+	}
+	if o.NotificationsGiveUp <= 0 {
+		errs = append(errs, fmt.Errorf("--notifications-give-up must be positive, got %v", o.NotificationsGiveUp))
 	}
 	if o.QPS <= 0 {
 		errs = append(errs, fmt.Errorf("--qps must be positive, got %v", o.QPS))
@@ -207,4 +234,22 @@ func (v float32Value) Set(s string) error {
 func (o Options) webOptions() web.Options {
 	deny, _ := web.ParseDenyCIDRs(o.WebDenyCIDRs)
 	return web.Options{FollowSameOriginRedirects: o.WebFollowSameOriginRedirects, DenyCIDRs: deny}
+}
+
+// notificationsNamespace is where the controller's own sluice-notifications
+// ConfigMap and Secret live: the flag, else the namespace the controller runs
+// in (found as for the leader election Lease).
+func (o Options) notificationsNamespace() string {
+	return leaderElectionNamespace(o.NotificationsNamespace)
+}
+
+// notificationsWatchNamespace is what the notifications informers watch: every
+// namespace for self-service notifications when the controller watches all,
+// else the controller's own (in namespace mode it is the one Rollout
+// namespace's configuration too).
+func (o Options) notificationsWatchNamespace() string {
+	if o.SelfServiceNotifications && o.Namespace == "" {
+		return ""
+	}
+	return o.notificationsNamespace()
 }

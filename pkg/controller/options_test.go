@@ -34,6 +34,10 @@ func TestFlagDefaults(t *testing.T) {
 		MetricsAddr:     ":8090",
 		HealthAddr:      ":8080",
 		LogFormat:       "text",
+
+		Notifications:        true,
+		NotificationsWorkers: 5,
+		NotificationsGiveUp:  time.Hour,
 	}
 	got := parse(t)
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -52,6 +56,8 @@ func TestFlagsToOptions(t *testing.T) {
 		"--rollout-workers=3", "--analysis-workers=4", "--prometheus-address=http://prom:9090",
 		"--qps=12.5", "--burst=25", "--metrics-addr=", "--health-addr=127.0.0.1:9999",
 		"--log-format=json", "--pprof", "-v=4",
+		"--notifications=false", "--notifications-namespace=ops", "--self-service-notifications",
+		"--notifications-workers=2", "--notifications-give-up=10m",
 	)
 	want := Options{
 		Kubeconfig:              "/tmp/kc",
@@ -71,6 +77,12 @@ func TestFlagsToOptions(t *testing.T) {
 		HealthAddr:              "127.0.0.1:9999",
 		Pprof:                   true,
 		LogFormat:               "json",
+
+		Notifications:            false,
+		NotificationsNamespace:   "ops",
+		SelfServiceNotifications: true,
+		NotificationsWorkers:     2,
+		NotificationsGiveUp:      10 * time.Minute,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("options (-want +got):\n%s", diff)
