@@ -24,6 +24,7 @@ func (c *Converter) convertArgo(where string, obj map[string]any) error {
 	if obj["kind"] == "Rollout" {
 		convertGatewayAPIPlugin(obj, warn)
 		convertExperimentSteps(obj, note)
+		convertNotificationAnnotations(obj, note)
 	} else if err := c.convertKayentaMetrics(obj, note); err != nil {
 		return fmt.Errorf("%s: %v", where, err)
 	}

@@ -162,6 +162,23 @@ func TestConvert(t *testing.T) {
 			present: []string{"replicas: matchCanary", "podTemplateHashValue: Baseline", "podTemplateHashValue: Latest", "judge:", "canaryScope: '{{args.canary-hash}}'"},
 		},
 		{
+			name: "argo notification subscriptions",
+			args: []string{"-f", "testdata/argo-notifications.in.yaml"},
+			out:  "argo-notifications.out.yaml",
+			warnings: prefixed("testdata/argo-notifications.in.yaml#0 Rollout/checkout: annotation notifications.argoproj.io/",
+				"subscribe.on-rollout-updated.email was dropped: sluice sends to webhooks and Slack only, not email",
+				`subscribe.on-scaling-replica-set.slack was dropped: sluice has no trigger "on-scaling-replica-set" (docs/notifications.md lists its triggers)`,
+				"subscriptions was dropped: sluice reads only subscribe.<trigger>.<service> annotations (docs/notifications.md)",
+			),
+			absent: []string{"argoproj.io", "noisy", "team@example.com"},
+			present: []string{
+				"notifications.sluice.dev/subscribe.on-rollout-completed.slack: deploys;payments-alerts",
+				"notifications.sluice.dev/subscribe.on-analysis-run-failed.webhook.audit: \"\"",
+				"notifications.sluice.dev/subscribe.slack: releases",
+				"team: payments",
+			},
+		},
+		{
 			name: "service passed through",
 			args: []string{"-f", "testdata/service.in.yaml"},
 			out:  "service.out.yaml", // the input unchanged, comments included
