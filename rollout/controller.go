@@ -165,7 +165,9 @@ func NewController(cfg Config) (*Controller, error) {
 	if err := cfg.Rollouts.Informer().AddIndexers(cache.Indexers{serviceIndex: servicesOfRollout, workloadIndex: workloadOfRollout, templateIndex: templatesOfRollout, routingIndex: routingObjectsOfRollout}); err != nil {
 		return nil, fmt.Errorf("add Rollout service index: %w", err)
 	}
-	if err := onEveryChange(cfg.Rollouts.Informer(), c.enqueue); err != nil {
+	if _, err := cfg.Rollouts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueue, UpdateFunc: c.rolloutUpdated, DeleteFunc: c.enqueue,
+	}); err != nil {
 		return nil, err
 	}
 	if err := onEveryChange(cfg.ReplicaSets.Informer(), c.enqueueOwner); err != nil {
