@@ -130,7 +130,7 @@ func writeDetails(b *strings.Builder, o analysis.Once, now time.Time, style view
 	case o.Skipped != "":
 		why = "not run: " + o.Skipped
 	case m.Phase == v1alpha1.AnalysisPhaseRunning && m.ResumeAt != nil:
-		why = fmt.Sprintf("no verdict yet: the window is shorter than the judge's warmup plus one resolution step; try again in %s, or widen it with --since",
+		why = fmt.Sprintf("no verdict yet: the judge's window does not hold the resolution steps its metrics' minSamples need (after the warmup); try again in %s, or widen it with --since",
 			m.ResumeAt.Sub(now).Round(time.Second))
 	default:
 		why = m.Message

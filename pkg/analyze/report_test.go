@@ -90,7 +90,7 @@ func TestRenderExplainsAJudgeStillWarmingUp(t *testing.T) {
 	resume := metav1.NewTime(now.Add(25 * time.Second))
 	out := Render(Report{Template: TemplateRef{Name: "j"}, From: "j.yaml", WindowStart: now.Add(-10 * time.Second), Now: now,
 		Results: []analysis.Once{{Metric: "judge", Provider: "judge", Measurement: v1alpha1.Measurement{Phase: v1alpha1.AnalysisPhaseRunning, ResumeAt: &resume}}}}, view.Style{})
-	if !strings.Contains(out, "no verdict yet: the window is shorter than the judge's warmup plus one resolution step; try again in 25s, or widen it with --since") {
+	if !strings.Contains(out, "no verdict yet: the judge's window does not hold the resolution steps its metrics' minSamples need (after the warmup); try again in 25s, or widen it with --since") {
 		t.Errorf("report:\n%s", out)
 	}
 }

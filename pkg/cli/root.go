@@ -77,6 +77,7 @@ func newRootCommand(o *options) *cobra.Command {
 		newSetCommand(o),
 		newUndoCommand(o),
 		newPlanCommand(o),
+		newAnalyzeCommand(o),
 		newCreateCommand(o),
 		newTerminateCommand(o),
 		newDashboardCommand(o),
