@@ -62,6 +62,9 @@ func (e *env) startController(ctx context.Context) error {
 		// The Lease goes away with the namespace.
 		"--leader-election-namespace=" + e.namespace,
 		fmt.Sprintf("--pprof=%v", e.cfg.pprof),
+		// Notifications read their ConfigMap from the bench namespace (only
+		// --notifications creates one there).
+		"--notifications-namespace=" + e.namespace,
 	}
 	args = append(args, splitArgs(e.cfg.controllerArg)...)
 	p := &controllerProc{metricsAddr: metrics, healthAddr: health, logPath: filepath.Join(e.cfg.out, "controller.log"), exited: make(chan struct{})}

@@ -57,6 +57,8 @@ type env struct {
 	controllerBin string
 	sampler       *sampler
 	nsCreated     bool
+	// sink receives the webhook notifications (--notifications).
+	sink *webhookSink
 
 	open   *openPhase
 	phases []phaseResult
@@ -131,6 +133,11 @@ func (e *env) setUp(ctx context.Context) error {
 	if e.proxy, err = startPromProxy(e.info.PrometheusURL, e.t0); err != nil {
 		return err
 	}
+	if e.cfg.notifications {
+		if e.sink, err = startWebhookSink(e.t0); err != nil {
+			return err
+		}
+	}
 	return e.startController(ctx)
 }
 
@@ -156,6 +163,9 @@ func (e *env) teardown(ctx context.Context) error {
 	}
 	if e.proxy != nil {
 		e.proxy.close()
+	}
+	if e.sink != nil {
+		e.sink.stop()
 	}
 	if e.cfg.keep {
 		logf("--keep: leaving namespace %s and nodes %v", e.namespace, e.nodes)

@@ -48,6 +48,7 @@ type config struct {
 	keep          bool
 	extraNodes    int
 	dumpTimelines bool
+	notifications bool
 
 	analysisRuns     int
 	analysisCount    int
@@ -74,6 +75,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.instanceID, "instance-id", "", "the controller's --instance-id (default: bench-<random>)")
 	fs.BoolVar(&c.dumpTimelines, "dump-timelines", false, "write every observed change of the wave to --out/timelines.json (to check the latency derivation)")
 	fs.IntVar(&c.extraNodes, "extra-nodes", 0, "add at least this many KWOK nodes (more are added when the pods need them)")
+	fs.BoolVar(&c.notifications, "notifications", false, "subscribe every Rollout, with every built-in trigger, to a webhook the bench serves, and report the deliveries (compare with a run without)")
 	fs.BoolVar(&c.keep, "keep", false, "leave the namespace and extra nodes in place (the controller is always stopped)")
 	fs.IntVar(&c.analysisRuns, "analysis-runs", 0, "instead of Rollouts, create this many standalone AnalysisRuns and measure their punctuality")
 	fs.IntVar(&c.analysisCount, "analysis-count", 60, "measurements per AnalysisRun (--analysis-runs)")

@@ -20,6 +20,7 @@ func (r *report) markdown() string {
 	} else {
 		r.waveSummary(&b)
 	}
+	r.notificationsSummary(&b)
 	r.phaseTable(&b)
 	r.requestTable(&b)
 	if r.Analysis == nil {
@@ -43,6 +44,7 @@ func (r *report) waveSummary(b *strings.Builder) {
 	if upd != nil {
 		fmt.Fprintf(b, "| API requests per Rollout for the update (reads included; Events, Lease and discovery apart) | %.1f | ≤ 8 |\n", upd.PerRollout)
 		fmt.Fprintf(b, "| Event writes per Rollout for the update | %.1f | |\n", upd.EventWrites/float64(r.Settings.N))
+		fmt.Fprintf(b, "| Rollout writes per Rollout for the update (spec, status, notification ledger) | %.2f | |\n", rolloutWrites(upd)/float64(r.Settings.N))
 		fmt.Fprintf(b, "| controller CPU for the wave | %.1f s (%.0f%% of a core) | |\n", upd.CPUSeconds, 100*upd.CoreShare)
 		fmt.Fprintf(b, "| time spent in the client rate limiter (all requests) | %.1f s | |\n", upd.Throttled)
 	}
@@ -200,4 +202,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// notificationsSummary is the --notifications table; the extra writes per
+// notification come from comparing with a run without the flag
+// (docs/benchmarks.md).
+func (r *report) notificationsSummary(b *strings.Builder) {
+	n := r.Notifications
+	if n == nil {
+		return
+	}
+	upd := r.phase("update")
+	b.WriteString("| notifications (every Rollout, every built-in trigger, one webhook) | value |\n|---|---|\n")
+	fmt.Fprintf(b, "| delivered in the wave / distinct ids / ids received twice | %d / %d / %d |\n", n.Delivered, n.DistinctIDs, n.Repeated)
+	fmt.Fprintf(b, "| delivered per Rollout | %.1f |\n", float64(n.Delivered)/float64(r.Settings.N))
+	if upd != nil && n.Delivered > 0 {
+		fmt.Fprintf(b, "| Rollout writes in the update per delivery (all writes, not only the ledger's) | %.2f |\n", rolloutWrites(upd)/float64(n.Delivered))
+	}
+	fmt.Fprintf(b, "| first patch → last delivery | %.1f s |\n", n.DrainedSeconds)
+	fmt.Fprintf(b, "| ledgers started (first deploy recorded, not sent) | %.1f s after the ConfigMap |\n\n", n.LedgerStartSeconds)
 }

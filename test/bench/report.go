@@ -37,6 +37,8 @@ type report struct {
 	// Events are the run's Events by reason, emitted against recorded
 	// (events.go); Rollout runs only.
 	Events *eventTally `json:"events,omitempty"`
+	// Notifications is set by --notifications.
+	Notifications *notifyResult `json:"notifications,omitempty"`
 }
 
 type machine struct {
@@ -56,6 +58,7 @@ type settings struct {
 	LeaderElect   bool           `json:"leaderElect"`
 	IdleSeconds   float64        `json:"idleSeconds"`
 	ExtraNodes    int            `json:"extraNodes"`
+	Notifications bool           `json:"notifications"`
 	InstanceID    string         `json:"instanceID"`
 	ControllerArg string         `json:"controllerArgs,omitempty"`
 }
@@ -92,7 +95,7 @@ func (e *env) newReport(mode string) *report {
 	r.Settings = settings{
 		N: n, Replicas: e.cfg.replicas, Kinds: kinds, QPS: e.cfg.qps, Burst: e.cfg.burst,
 		Workers: e.cfg.workers, LeaderElect: e.cfg.leaderElect, IdleSeconds: e.cfg.idle.Seconds(),
-		ExtraNodes: len(e.nodes), InstanceID: e.cfg.instanceID, ControllerArg: e.cfg.controllerArg,
+		ExtraNodes: len(e.nodes), Notifications: e.cfg.notifications, InstanceID: e.cfg.instanceID, ControllerArg: e.cfg.controllerArg,
 	}
 	return r
 }

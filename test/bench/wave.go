@@ -37,6 +37,17 @@ func runRolloutBench(ctx context.Context, e *env) (*report, error) {
 		return rep, fmt.Errorf("first deploy: %w", err)
 	}
 	rep.DeploySeconds = time.Since(deployStart).Seconds()
+	if e.cfg.notifications {
+		rep.Notifications = &notifyResult{}
+		ledgerStart := time.Now()
+		if err := e.configureNotifications(ctx); err != nil {
+			return rep, fmt.Errorf("notifications ConfigMap: %w", err)
+		}
+		if err := e.waitLedgersStarted(ctx, o); err != nil {
+			return rep, err
+		}
+		rep.Notifications.LedgerStartSeconds = time.Since(ledgerStart).Seconds()
+	}
 
 	wave := map[string]rolloutWave{}
 	for i := range e.cfg.n {
@@ -63,6 +74,16 @@ func runRolloutBench(ctx context.Context, e *env) (*report, error) {
 		return rep, err
 	}
 	rep.Wave.EventsDrainedSeconds = secs(e.since() - waveStart)
+	if e.cfg.notifications {
+		// The deliveries and their ledger writes belong to the update.
+		if err := e.waitNotificationsDrained(ctx); err != nil {
+			return rep, err
+		}
+		n := rep.Notifications
+		var last time.Duration
+		n.Delivered, n.DistinctIDs, n.Repeated, _, last = e.sink.counts()
+		n.DrainedSeconds = secs(last - waveStart)
+	}
 	<-profileDone
 	if e.cfg.pprof {
 		if err := e.controller.saveProfile("/debug/pprof/heap", filepath.Join(e.cfg.out, "heap-after-wave.pprof")); err != nil {
