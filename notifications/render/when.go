@@ -24,8 +24,9 @@ func CheckWhen(when string) error {
 
 // Eval says whether a trigger's `when` holds for an event's data. The
 // expression is expr-lang (as in analysis conditions) over Data's fields by
-// their Go names: `Rollout.CanaryWeight >= 50`, `Analysis?.Phase == "Failed"`.
-// "" always holds.
+// their Go names: `Rollout.CanaryWeight >= 50`, `Analysis.Phase == "Failed"`
+// (an event with no analysis sees an empty one: Analysis.Name == ""). "" always
+// holds.
 func Eval(when string, d notifications.Data) (bool, error) {
 	if strings.TrimSpace(when) == "" {
 		return true, nil
@@ -33,6 +34,11 @@ func Eval(when string, d notifications.Data) (bool, error) {
 	program, err := compileWhen(when)
 	if err != nil {
 		return false, err
+	}
+	if d.Analysis == nil {
+		// Every Rollout trigger has no analysis; an empty one lets
+		// `Analysis.Phase == "Failed"` be false there instead of an error.
+		d.Analysis = &notifications.AnalysisData{}
 	}
 	out, err := expr.Run(program, d)
 	if err != nil {
