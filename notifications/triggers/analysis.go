@@ -1,0 +1,81 @@
+package triggers
+
+import (
+	"time"
+
+	"strconv"
+
+	"github.com/sluice-dev/sluice/notifications"
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// phaseTriggers maps a completed run phase to its trigger.
+var phaseTriggers = map[v1alpha1.AnalysisPhase]string{
+	v1alpha1.AnalysisPhaseSuccessful:   notifications.OnAnalysisRunSuccess,
+	v1alpha1.AnalysisPhaseFailed:       notifications.OnAnalysisRunFailed,
+	v1alpha1.AnalysisPhaseError:        notifications.OnAnalysisRunError,
+	v1alpha1.AnalysisPhaseInconclusive: notifications.OnAnalysisRunInconcl,
+}
+
+// analysisRuns: for each run of a known revision, on-analysis-run-running
+// once it has started (also when it is first seen already finished: it did
+// run) and the trigger of its final phase once it has one.
+func (s *state) analysisRuns() []notifications.Event {
+	var out []notifications.Event
+	for _, run := range sortedRuns(s.in.Runs) {
+		rev := s.runRevision(run)
+		if rev == 0 {
+			continue // its ReplicaSet is gone: older than anything the ledger keeps
+		}
+		st := &run.Status
+		if st.Phase == v1alpha1.AnalysisPhaseRunning || st.Phase.Completed() && st.StartedAt != nil {
+			at := run.CreationTimestamp.Time
+			if st.StartedAt != nil {
+				at = st.StartedAt.Time
+			}
+			out = append(out, s.runEvent(run, rev, notifications.OnAnalysisRunRunning, at))
+		}
+		if t, ok := phaseTriggers[st.Phase]; ok {
+			var at = run.CreationTimestamp.Time
+			if st.CompletedAt != nil {
+				at = st.CompletedAt.Time
+			}
+			out = append(out, s.runEvent(run, rev, t, at))
+		}
+	}
+	return out
+}
+
+func (s *state) runEvent(run *v1alpha1.AnalysisRun, rev int64, trigger string, at time.Time) notifications.Event {
+	key := s.key(rev, trigger, run.Name)
+	e := s.eventOf(rev, trigger, key, at)
+	e.Data.Analysis = analysisData(run)
+	return e
+}
+
+// runRevision is the revision a run measures: its own sluice.dev/revision
+// annotation, else its ReplicaSet's by the pod-template hash label.
+func (s *state) runRevision(run *v1alpha1.AnalysisRun) int64 {
+	if r, err := strconv.ParseInt(run.Annotations[RevisionAnnotation], 10, 64); err == nil && r > 0 {
+		return r
+	}
+	return s.in.Revisions[run.Labels[HashLabel]]
+}
+
+// analysisData summarises a run as stored.
+func analysisData(run *v1alpha1.AnalysisRun) *notifications.AnalysisData {
+	d := &notifications.AnalysisData{
+		Name:    run.Name,
+		Kind:    run.Labels[v1alpha1.AnalysisKindLabel],
+		Phase:   string(run.Status.Phase),
+		Message: run.Status.Message,
+	}
+	for _, r := range run.Status.MetricResults {
+		m := notifications.MetricData{Name: r.Name, Phase: string(r.Phase), Message: r.Message}
+		if n := len(r.Measurements); n > 0 {
+			m.Value = r.Measurements[n-1].Value
+		}
+		d.Metrics = append(d.Metrics, m)
+	}
+	return d
+}

@@ -1,0 +1,190 @@
+package triggers
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluice-dev/sluice/notifications"
+	"github.com/sluice-dev/sluice/notifications/ledger"
+	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
+)
+
+// PromoteFullReason is the Mark reason of a promote-full.
+const PromoteFullReason = "PromoteFull"
+
+// updated: the current revision started (its ReplicaSet is status.currentPodHash).
+func (s *state) updated() []notifications.Event {
+	if s.rev == 0 {
+		return nil
+	}
+	key := s.key(s.rev, notifications.OnRolloutUpdated)
+	return []notifications.Event{s.event(notifications.OnRolloutUpdated, key, s.in.Created[s.st.CurrentPodHash])}
+}
+
+// rolledBack: the current ReplicaSet was created before a ReplicaSet of a
+// lower revision, so an older template came back (undo, or a fast rollback).
+func (s *state) rolledBack() []notifications.Event {
+	if !s.isRollback() {
+		return nil
+	}
+	key := s.key(s.rev, notifications.OnRolloutRolledBack)
+	return []notifications.Event{s.event(notifications.OnRolloutRolledBack, key, time.Time{})}
+}
+
+func (s *state) isRollback() bool {
+	born, ok := s.in.Created[s.st.CurrentPodHash]
+	if s.rev == 0 || !ok {
+		return false
+	}
+	for hash, rev := range s.in.Revisions {
+		if rev < s.rev && s.in.Created[hash].After(born) {
+			return true
+		}
+	}
+	return false
+}
+
+// stepsCompleted: each canary step before status.currentStepIndex. Steps that
+// were skipped rather than walked fire nothing: those after a promote-full,
+// and all of them when the revision became stable without a canary (the
+// Rollout's first revision, or a rollback that skipped its steps).
+func (s *state) stepsCompleted() []notifications.Event {
+	steps := s.steps()
+	if s.rev == 0 || len(steps) == 0 {
+		return nil
+	}
+	done := min(int(s.stepIndex()), len(steps))
+	if at, ok := s.promotedFullAt(); ok {
+		done = min(done, int(at))
+	}
+	if s.st.StableRS == s.st.CurrentPodHash && (s.isFirstRevision() || s.isRollback()) {
+		done = 0
+	}
+	var out []notifications.Event
+	for i := range done {
+		key := s.key(s.rev, notifications.OnRolloutStepCompleted, "step-"+strconv.Itoa(i+1))
+		e := s.event(notifications.OnRolloutStepCompleted, key, time.Time{})
+		e.Data.Rollout.StepName = describeStep(steps, i)
+		out = append(out, e)
+	}
+	return out
+}
+
+// isFirstRevision: no ReplicaSet of a lower revision is known.
+func (s *state) isFirstRevision() bool {
+	for _, rev := range s.in.Revisions {
+		if rev > 0 && rev < s.rev {
+			return false
+		}
+	}
+	return true
+}
+
+// promotedFull: a person asked to promote the current revision fully. The
+// request is cleared once the revision is stable, so it is also read from the
+// mark the ledger kept.
+func (s *state) promotedFull() []notifications.Event {
+	if _, ok := s.promotedFullAt(); !ok {
+		return nil
+	}
+	key := s.promoteFullKey()
+	return []notifications.Event{s.event(notifications.OnRolloutPromoted, key, time.Time{})}
+}
+
+func (s *state) promoteFullKey() string {
+	return s.key(s.rev, notifications.OnRolloutPromoted, "full")
+}
+
+// promotedFullAt is the step index at which the current revision was promoted
+// fully, if it was.
+func (s *state) promotedFullAt() (int32, bool) {
+	if s.rev == 0 {
+		return 0, false
+	}
+	if m, ok := s.in.Seen.Marks[s.promoteFullKey()]; ok && m.Revision == s.rev {
+		return m.Step, true
+	}
+	if s.st.PromoteFull && !s.st.Abort {
+		return s.stepIndex(), true
+	}
+	return 0, false
+}
+
+// aborted: status.abort with the time the controller recorded for it. Each
+// abort of a revision (abort, retry, abort again) has its own abortedAt.
+func (s *state) aborted() []notifications.Event {
+	if s.rev == 0 || !s.st.Abort || s.st.AbortedAt == nil {
+		return nil
+	}
+	at := s.st.AbortedAt.Time
+	key := s.key(s.rev, notifications.OnRolloutAborted, stamp(at))
+	e := s.event(notifications.OnRolloutAborted, key, at)
+	reason, byAnalysis := s.abortReason()
+	e.Data.Rollout.AbortReason = reason
+	if byAnalysis {
+		e.Data.Analysis = s.failedRun()
+	}
+	return []notifications.Event{e}
+}
+
+// abortReason reads why the rollout was aborted from its Progressing
+// condition, which keeps the first abort's message.
+func (s *state) abortReason() (reason string, byAnalysis bool) {
+	msg := ""
+	if c := s.condition(v1alpha1.RolloutProgressing); c != nil && c.Reason == v1alpha1.ReasonRolloutAborted {
+		msg = c.Message
+	}
+	detail := strings.TrimPrefix(strings.TrimPrefix(msg, "Rollout aborted"), ": ")
+	switch {
+	case strings.Contains(msg, " analysis is "):
+		return "analysis failed: " + detail, true
+	case strings.Contains(msg, "has not progressed for"):
+		return "progress deadline exceeded: " + detail, false
+	default:
+		return "aborted by a user", false
+	}
+}
+
+// failedRun summarises the newest Failed or Error run of the current revision.
+func (s *state) failedRun() *notifications.AnalysisData {
+	var found *v1alpha1.AnalysisRun
+	for _, run := range sortedRuns(s.in.Runs) {
+		p := run.Status.Phase
+		if s.runRevision(run) == s.rev && (p == v1alpha1.AnalysisPhaseFailed || p == v1alpha1.AnalysisPhaseError) {
+			found = run
+		}
+	}
+	if found == nil {
+		return nil
+	}
+	return analysisData(found)
+}
+
+// completed: the current revision is stable and the Rollout Healthy, as of
+// the spec it was computed from.
+func (s *state) completed() []notifications.Event {
+	st := s.st
+	if s.rev == 0 || st.StableRS != st.CurrentPodHash || st.Phase != v1alpha1.RolloutPhaseHealthy ||
+		st.ObservedGeneration != s.ro.Generation || st.Abort {
+		return nil
+	}
+	var at time.Time
+	if c := s.condition(v1alpha1.RolloutCompleted); c != nil {
+		at = c.LastTransitionTime.Time
+	}
+	key := s.key(s.rev, notifications.OnRolloutCompleted)
+	return []notifications.Event{s.event(notifications.OnRolloutCompleted, key, at)}
+}
+
+// marksOfPromoteFull is the mark of a promote-full in progress.
+func (s *state) marksOfPromoteFull(out map[string]ledger.Mark) {
+	if s.rev == 0 || !s.st.PromoteFull || s.st.Abort {
+		return
+	}
+	key := s.promoteFullKey()
+	if _, ok := s.in.Seen.Marks[key]; ok {
+		return // the first sighting's step stands
+	}
+	out[key] = ledger.Mark{Trigger: notifications.OnRolloutPromoted, Revision: s.rev, Reason: PromoteFullReason, Step: s.stepIndex()}
+}
