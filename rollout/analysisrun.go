@@ -1,23 +1,20 @@
 package rollout
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/util/jsonpath"
 	"k8s.io/klog/v2"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	"github.com/sluice-dev/sluice/rollout/plan"
+	"github.com/sluice-dev/sluice/rollout/runargs"
 )
 
 // createRun creates the AnalysisRun for a need from the templates the strategy
@@ -167,57 +164,10 @@ func setArg(args *[]v1alpha1.Argument, name, value string) {
 	*args = append(*args, v1alpha1.Argument{Name: name, Value: &value})
 }
 
-// rolloutArgValue is the value a Rollout passes for an argument: a literal, a
-// pod-template-hash (Stable, Latest or Baseline), or a field of the Rollout.
-// The baseline's hash follows from the stable and canary hashes
-// (plan.BaselineHash), so a run started before its pods exist names them.
+// rolloutArgValue is the value a Rollout passes for an argument of a run
+// for newRS (package runargs, shared with kubectl sluice analyze).
 func rolloutArgValue(ro *v1alpha1.Rollout, a v1alpha1.AnalysisRunArgument, newRS *appsv1.ReplicaSet) (string, error) {
-	switch {
-	case a.ValueFrom == nil:
-		return a.Value, nil
-	case a.ValueFrom.PodTemplateHashValue != nil:
-		switch *a.ValueFrom.PodTemplateHashValue {
-		case v1alpha1.Stable:
-			return ro.Status.StableRS, nil
-		case v1alpha1.Baseline:
-			return plan.BaselineHash(ro.Status.StableRS, newRS.Labels[HashLabel]), nil
-		}
-		return newRS.Labels[HashLabel], nil
-	case a.ValueFrom.FieldRef != nil:
-		return fieldValue(ro, a.ValueFrom.FieldRef.FieldPath)
-	}
-	return a.Value, nil
-}
-
-// fieldValue reads a field of the Rollout by path: "metadata.name",
-// "metadata.labels['app']", "spec.replicas", …
-func fieldValue(ro *v1alpha1.Rollout, path string) (string, error) {
-	for _, m := range []struct {
-		prefix string
-		values map[string]string
-	}{{"metadata.labels['", ro.Labels}, {"metadata.annotations['", ro.Annotations}} {
-		if strings.HasPrefix(path, m.prefix) && strings.HasSuffix(path, "']") {
-			key := strings.TrimSuffix(strings.TrimPrefix(path, m.prefix), "']")
-			v, ok := m.values[key]
-			if !ok {
-				return "", fmt.Errorf("fieldRef %q: the Rollout has no such key", path)
-			}
-			return v, nil
-		}
-	}
-	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(ro)
-	if err != nil {
-		return "", err
-	}
-	jp := jsonpath.New("fieldRef")
-	if err := jp.Parse("{." + path + "}"); err != nil {
-		return "", fmt.Errorf("fieldRef %q: %w", path, err)
-	}
-	var out bytes.Buffer
-	if err := jp.Execute(&out, obj); err != nil {
-		return "", fmt.Errorf("fieldRef %q: %w", path, err)
-	}
-	return out.String(), nil
+	return runargs.Value(ro, a, newRS.Labels[HashLabel])
 }
 
 // trimRunHistory deletes the oldest finished runs beyond the Rollout's history

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
-	"github.com/sluice-dev/sluice/rollout/plan"
+	"github.com/sluice-dev/sluice/rollout/runargs"
 )
 
 // TemplateRef names the template being analyzed.
@@ -74,39 +74,5 @@ func RolloutArgValues(ro *v1alpha1.Rollout, a *v1alpha1.RolloutAnalysis) (map[st
 }
 
 func rolloutArgValue(ro *v1alpha1.Rollout, a v1alpha1.AnalysisRunArgument) (string, error) {
-	switch {
-	case a.ValueFrom == nil:
-		return a.Value, nil
-	case a.ValueFrom.PodTemplateHashValue != nil:
-		return podTemplateHash(ro, *a.ValueFrom.PodTemplateHashValue)
-	case a.ValueFrom.FieldRef != nil:
-		return FieldValue(ro, a.ValueFrom.FieldRef.FieldPath)
-	}
-	return a.Value, nil
-}
-
-func podTemplateHash(ro *v1alpha1.Rollout, which v1alpha1.ValueFromPodTemplateHash) (string, error) {
-	stable, latest := ro.Status.StableRS, ro.Status.CurrentPodHash
-	switch which {
-	case v1alpha1.Stable:
-		if stable == "" {
-			return "", fmt.Errorf("the Rollout has no stable ReplicaSet yet (status.stableRS is empty)")
-		}
-		return stable, nil
-	case v1alpha1.Baseline:
-		if ro.Spec.Strategy.Canary == nil || ro.Spec.Strategy.Canary.Baseline == nil {
-			return "", fmt.Errorf("podTemplateHashValue Baseline, but the Rollout sets no spec.strategy.canary.baseline")
-		}
-		if stable == "" || latest == "" {
-			return "", fmt.Errorf("the Rollout has no stable and canary ReplicaSets yet, so no baseline")
-		}
-		if stable == latest {
-			return "", fmt.Errorf("the Rollout runs no canary (the current template is the stable one), so no baseline")
-		}
-		return plan.BaselineHash(stable, latest), nil
-	}
-	if latest == "" {
-		return "", fmt.Errorf("the Rollout has no current pod-template hash yet (status.currentPodHash is empty)")
-	}
-	return latest, nil
+	return runargs.Value(ro, a, ro.Status.CurrentPodHash)
 }
