@@ -25,10 +25,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sluice-dev/sluice/notifications"
+	"github.com/sluice-dev/sluice/notifications/ledger"
 )
-
-// ledgerAnnotation holds a Rollout's delivery ledger.
-const ledgerAnnotation = "notifications.sluice.dev/ledger"
 
 // webhookSink is the bench's receiver: it answers 200 to every delivery and
 // counts them by CloudEvent id and type.
@@ -124,7 +122,7 @@ func (e *env) waitLedgersStarted(ctx context.Context, o *observer) error {
 		}
 		started := 0
 		for _, ro := range list {
-			if ro.Annotations[ledgerAnnotation] != "" {
+			if ro.Annotations[ledger.Annotation] != "" {
 				started++
 			}
 		}

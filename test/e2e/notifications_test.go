@@ -105,8 +105,12 @@ func TestNotificationsCanaryWithAnalysisDeliveredOnceInOrder(t *testing.T) {
 	}
 
 	// Revision 2: updated, stepped through its analysis, paused, promoted.
+	// Each time, a person acts once told: the promotion and the abort come
+	// after the paused notification arrived, as they would from a team
+	// watching its channel.
 	g.SetImage("web", imageV2)
 	paused := g.WaitForPausedAtStep("web", 2, 90*time.Second)
+	waitNotifications(f, receiver, 2, notifications.OnRolloutPaused)
 	g.Promote("web")
 	done := g.WaitForRollout("web", "is Healthy on revision 2", 60*time.Second, func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && ro.Status.StableRS == paused.Status.CurrentPodHash
@@ -116,6 +120,7 @@ func TestNotificationsCanaryWithAnalysisDeliveredOnceInOrder(t *testing.T) {
 	// Revision 3: updated, paused after its analysis, aborted by a user.
 	g.SetImage("web", imageV3)
 	g.WaitForPausedAtStep("web", 2, 90*time.Second)
+	waitNotifications(f, receiver, 3, notifications.OnRolloutPaused)
 	g.Abort("web")
 	g.WaitForPhase("web", v1alpha1.RolloutPhaseDegraded, 60*time.Second)
 	rev3 := waitNotifications(f, receiver, 3, notifications.OnRolloutAborted)
@@ -125,6 +130,11 @@ func TestNotificationsCanaryWithAnalysisDeliveredOnceInOrder(t *testing.T) {
 	}
 	if repeats := receiver.Repeats(); len(repeats) > 0 {
 		t.Errorf("ids delivered more than once: %v", repeats)
+	}
+	for _, service := range []string{"webhook.audit", "slack"} {
+		for _, problem := range g.LedgerProblems("web", service) {
+			t.Errorf("ledger: %s", problem)
+		}
 	}
 	expectOneEach(t, rev2, []string{notifications.OnRolloutUpdated, "step-1", notifications.OnAnalysisRunRunning,
 		notifications.OnAnalysisRunSuccess, "step-2", notifications.OnRolloutPaused, notifications.OnRolloutPromoted,

@@ -116,6 +116,19 @@ func (s *scenario) expectAllNotified(r *framework.Receiver, timeout time.Duratio
 			}
 		}
 	}
+	// The ledger agrees: every delivery to the receiver ended sent, and
+	// each id it says was sent is one the receiver accepted.
+	accepted := r.AcceptedIDs()
+	for _, rel := range s.releases {
+		for _, problem := range rel.g.LedgerProblems(rel.name, "webhook.hook") {
+			s.t.Errorf("%s ledger: %s", rel.g.Namespace, problem)
+		}
+		for id := range rel.g.SentIDs(rel.name, "webhook.hook") {
+			if accepted[id] == 0 {
+				s.t.Errorf("%s ledger says %s was sent, but the receiver never accepted it", rel.g.Namespace, id)
+			}
+		}
+	}
 	s.t.Logf("receiver: %d requests, %d accepted", len(r.Requests()), len(got))
 }
 

@@ -11,11 +11,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sluice-dev/sluice/notifications"
+	"github.com/sluice-dev/sluice/notifications/ledger"
 )
-
-// LedgerAnnotation is where the notifications controller keeps a Rollout's
-// delivery ledger.
-const LedgerAnnotation = "notifications.sluice.dev/ledger"
 
 // NotificationsSetup is what a test puts in the sluice-notifications
 // ConfigMap and Secret of a namespace.
@@ -79,19 +76,59 @@ func Subscriptions(recipients []string, triggers []string) string {
 	return mustYAMLOf([]map[string]any{{"recipients": recipients, "triggers": triggers}})
 }
 
+// Ledger decodes a Rollout's delivery ledger (empty when it has none yet).
+func (f *Framework) Ledger(name string) (ledger.Ledger, error) {
+	ro, err := f.Sluice.SluiceV1alpha1().Rollouts(f.Namespace).Get(f.Ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return ledger.Ledger{}, err
+	}
+	return ledger.Decode(ro.Annotations[ledger.Annotation])
+}
+
 // WaitLedgerStarted waits until the notifications controller has recorded a
-// Rollout's present state in its ledger. A subscription first seen records
+// Rollout's subscriptions in its ledger. A subscription first seen records
 // what already happened without sending it, so a test changes the Rollout only
 // after this, or its first events would count as the past.
 func (f *Framework) WaitLedgerStarted(name string, timeout time.Duration) {
 	f.T.Helper()
-	f.Eventually("the notification ledger of "+name+" is started", timeout, func() (bool, string) {
-		ro, err := f.Sluice.SluiceV1alpha1().Rollouts(f.Namespace).Get(f.Ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		return ro.Annotations[LedgerAnnotation] != "", fmt.Sprintf("annotations %v", ro.Annotations)
+	f.Eventually("the notification ledger of "+name+" holds its subscriptions", timeout, func() (bool, string) {
+		l, err := f.Ledger(name)
+		return err == nil && len(l.Subscriptions) > 0, fmt.Sprintf("%+v %v", l, err)
 	})
+}
+
+// LedgerProblems lists the entries of a Rollout's ledger for one service
+// that did not end sent (or skipped, for the past recorded at start).
+func (f *Framework) LedgerProblems(name, service string) []string {
+	f.T.Helper()
+	l, err := f.Ledger(name)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	for id, e := range l.Entries {
+		if e.Service == service && e.State != ledger.StateSent && e.State != ledger.StateSkipped {
+			out = append(out, fmt.Sprintf("%s: %s after %d attempts (%s)", id, e.State, e.Attempts, e.LastError))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SentIDs are the ids a Rollout's ledger marks sent to one service.
+func (f *Framework) SentIDs(name, service string) map[string]bool {
+	f.T.Helper()
+	l, err := f.Ledger(name)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	out := map[string]bool{}
+	for id, e := range l.Entries {
+		if e.Service == service && e.State == ledger.StateSent {
+			out[id] = true
+		}
+	}
+	return out
 }
 
 // WarningEvents lists the namespace's Warning Events as "Kind/name Reason:
@@ -135,7 +172,7 @@ func (r *Receiver) Notifications() []Notification {
 	return out
 }
 
-// Describe is one line per notification, for failure messages.
+// DescribeNotifications is one line per notification, for failure messages.
 func DescribeNotifications(ns []Notification) string {
 	var b strings.Builder
 	for _, n := range ns {
