@@ -17,7 +17,8 @@ import (
 //
 // A bad annotation, an unknown trigger or service, or a subscription naming
 // no triggers with no defaultTriggers is a Problem and is left out; every
-// other route is kept. Routes come sorted and without repeats, so the same
+// other route is kept. Routes come sorted by trigger and destination, a
+// trigger's conditions in their written order, without repeats, so the same
 // Rollout always gives the same list.
 func (c *Config) Routes(ro metav1.Object) ([]Route, []Problem) {
 	var subs []keyedSubscription
@@ -92,12 +93,9 @@ func subscriptionKey(i int) string {
 	return fmt.Sprintf("subscriptions[%d]", i)
 }
 
+// routeLess orders routes by trigger and destination; the sort is stable, so
+// a trigger's conditions keep their written order (the controller joins the
+// templates of every condition that holds in that order).
 func routeLess(a, b Route) bool {
-	if a.Key() != b.Key() {
-		return a.Key() < b.Key()
-	}
-	if ta, tb := strings.Join(a.Templates, ","), strings.Join(b.Templates, ","); ta != tb {
-		return ta < tb
-	}
-	return a.When < b.When
+	return a.Key() < b.Key()
 }

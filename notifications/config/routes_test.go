@@ -56,12 +56,12 @@ func TestRoutesSelectorsAnnotationsAndConditions(t *testing.T) {
 			builtin("on-rollout-completed", releases),
 		}},
 		"conditions by selector": {map[string]string{"tier": "front"}, nil, []Route{
-			{Trigger: "on-rollout-aborted", Destination: audit, Templates: []string{"on-rollout-aborted"}},
 			{Trigger: "on-rollout-aborted", Destination: audit, Templates: []string{"short"}, When: "Rollout.CanaryWeight > 0"},
+			{Trigger: "on-rollout-aborted", Destination: audit, Templates: []string{"on-rollout-aborted"}},
 		}},
 		"annotations add, repeats merge": {map[string]string{"tier": "front", "app": "checkout"}, annotations, []Route{
-			{Trigger: "on-rollout-aborted", Destination: audit, Templates: []string{"on-rollout-aborted"}},
 			{Trigger: "on-rollout-aborted", Destination: audit, Templates: []string{"short"}, When: "Rollout.CanaryWeight > 0"},
+			{Trigger: "on-rollout-aborted", Destination: audit, Templates: []string{"on-rollout-aborted"}},
 			builtin("on-rollout-completed", releases),
 			builtin("on-rollout-paused", releases),
 		}},
