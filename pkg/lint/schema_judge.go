@@ -47,7 +47,7 @@ func judgeSchema(p string) []schemaRule {
 		enum(q+".type", "series", "ratio"),
 		// The CRD takes AnalysisPhase's enum; the provider refuses all but
 		// Inconclusive and Failed when the run starts.
-		enum(p+".noData", "Pending", "Running", "Successful", "Failed", "Error", "Inconclusive"),
+		enum(p+".noData", "Inconclusive", "Failed"),
 		minimum(p+".pass", 0),
 		maximum(p+".pass", 100),
 		pattern(p+".resolution", judgeDurationPattern, `a duration such as "15s"`),

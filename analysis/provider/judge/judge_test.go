@@ -104,7 +104,7 @@ func TestCanaryWithoutData(t *testing.T) {
 			series := latencyJudge(srv.URL)
 			ratio := errorsJudge(srv.URL)
 			for _, spec := range []v1alpha1.JudgeMetric{series, ratio} {
-				spec.NoData = noData
+				spec.NoData = v1alpha1.JudgeNoData(noData)
 				got, err := measure(t, spec)
 				if err != nil {
 					t.Fatalf("%s: Measure: %v", spec.Metrics[0].Name, err)

@@ -162,7 +162,7 @@ func judgeMetric(spec v1alpha1.JudgeMetric, count int32) v1alpha1.Metric {
 func latencyJudge(address string) v1alpha1.JudgeMetric {
 	return v1alpha1.JudgeMetric{
 		Address: address, CanaryScope: canaryHash, BaselineScope: baselineHash,
-		Warmup: "0s", Resolution: "15s", Alpha: "0.05", Pass: 95, Marginal: 75, NoData: v1alpha1.AnalysisPhaseInconclusive,
+		Warmup: "0s", Resolution: "15s", Alpha: "0.05", Pass: 95, Marginal: 75, NoData: "Inconclusive",
 		Metrics: []v1alpha1.JudgeQuery{{
 			Name: "p99-latency", Type: v1alpha1.JudgeSeries, Direction: v1alpha1.JudgeIncrease, MinSamples: 10,
 			Query: `histogram_quantile(0.99, sum by (le) (rate(latency_bucket{hash="{{scope}}"}[1m])))`,

@@ -190,7 +190,7 @@ func parseScoring(spec *v1alpha1.JudgeMetric) (judging.Scoring, error) {
 	case spec.Marginal > spec.Pass:
 		return sc, fmt.Errorf("provider.judge: marginal %d is above pass %d", spec.Marginal, spec.Pass)
 	}
-	switch spec.NoData {
+	switch v1alpha1.AnalysisPhase(spec.NoData) {
 	case "", v1alpha1.AnalysisPhaseInconclusive:
 		sc.NoData = judging.Inconclusive
 	case v1alpha1.AnalysisPhaseFailed:

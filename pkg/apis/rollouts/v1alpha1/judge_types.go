@@ -75,7 +75,7 @@ type JudgeMetric struct {
 	// +kubebuilder:default=Inconclusive
 	// +kubebuilder:validation:Enum=Inconclusive;Failed
 	// +optional
-	NoData AnalysisPhase `json:"noData,omitempty"`
+	NoData JudgeNoData `json:"noData,omitempty"`
 	// Groups weigh the metrics' groups in the score; a group not listed weighs
 	// the same as the others' average (1 when none is listed).
 	// +listType=map
@@ -90,6 +90,11 @@ type JudgeMetric struct {
 	// +kubebuilder:validation:MaxItems=50
 	Metrics []JudgeQuery `json:"metrics"`
 }
+
+// JudgeNoData is the outcome of a look with too little data on a side. Its
+// own type keeps AnalysisPhase's enum (every phase) off the field.
+// +kubebuilder:validation:Enum=Inconclusive;Failed
+type JudgeNoData string
 
 // JudgeGroup weighs one group of metrics.
 type JudgeGroup struct {
