@@ -143,4 +143,3 @@ func byTrigger(events []notifications.Event, trigger string) []notifications.Eve
 }
 
 func ptr[T any](v T) *T { return &v }
-

@@ -61,9 +61,9 @@ func release() []Input {
 	runRunning := run("web-h2-2-2", "2", v1alpha1.AnalysisPhaseRunning, 70, 0)
 	runDone := run("web-h2-2-2", "2", v1alpha1.AnalysisPhaseSuccessful, 70, 130)
 	states := []Input{
-		input(stable()),     // installed: the present is recorded
-		input(updating(0)),  // revision 2 starts
-		input(updating(1)),  // setWeight 20 done
+		input(stable()),    // installed: the present is recorded
+		input(updating(0)), // revision 2 starts
+		input(updating(1)), // setWeight 20 done
 		input(pausedAt(updating(1), v1alpha1.PauseReasonCanaryPauseStep, at(30))),
 		input(updating(2), runRunning), // promoted: the analysis runs
 		input(updating(3), runDone),

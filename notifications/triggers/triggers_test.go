@@ -166,7 +166,11 @@ func TestAPauseThatEndedFiresResumedAndPromotedUnlessAborted(t *testing.T) {
 	superseded.Rollout.Status.CurrentPodHash = "h3"
 	superseded.Revisions["h3"] = 3
 	endedByAbortEarlier := afterPause(updating(2), true) // retried since: the abort is gone from status
-	endedByAbortEarlier.Seen.Marks[pauseKey] = func() ledger.Mark { m := endedByAbortEarlier.Seen.Marks[pauseKey]; m.Ended = ledger.EndedAborted; return m }()
+	endedByAbortEarlier.Seen.Marks[pauseKey] = func() ledger.Mark {
+		m := endedByAbortEarlier.Seen.Marks[pauseKey]
+		m.Ended = ledger.EndedAborted
+		return m
+	}()
 	tests := []struct {
 		name string
 		in   Input
