@@ -87,6 +87,15 @@ func TestNotificationsCanaryWithAnalysisDeliveredOnceInOrder(t *testing.T) {
 	f := newTest(t)
 	receiver := framework.StartReceiver(t, "hmac-"+f.Namespace)
 	slack := startSlackFake(t)
+	g, _ := notifyingController(t, f, "notify", "--notifications-namespace="+f.Namespace)
+	version := f.Version("canary")
+	f.SetExporter(version, 0)
+	g.Apply(exporterCheck(version))
+	first := deployHealthy(g, canaryRollout("web", 2, notifiedSteps, "", ""))
+
+	// Subscribed once the Rollout runs, as on a cluster where sluice ran
+	// before notifications were configured: what it already shows is
+	// recorded, not sent.
 	f.Apply(framework.NotificationsSetup{
 		Webhooks:    map[string]*framework.Receiver{"audit": receiver},
 		SlackAPIURL: slack.URL,
@@ -94,11 +103,6 @@ func TestNotificationsCanaryWithAnalysisDeliveredOnceInOrder(t *testing.T) {
 			"subscriptions": framework.Subscriptions([]string{"webhook.audit", "slack:releases"}, notifications.BuiltinTriggers),
 		},
 	}.Manifest())
-	g, _ := notifyingController(t, f, "notify", "--notifications-namespace="+f.Namespace)
-	version := f.Version("canary")
-	f.SetExporter(version, 0)
-	g.Apply(exporterCheck(version))
-	first := deployHealthy(g, canaryRollout("web", 2, notifiedSteps, "", ""))
 	g.WaitLedgerStarted("web", 30*time.Second)
 	if got := receiver.Requests(); len(got) != 0 {
 		t.Fatalf("the first deploy, done before the subscription was seen, was sent:%s", framework.DescribeNotifications(receiver.Notifications()))
