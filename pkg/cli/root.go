@@ -78,6 +78,7 @@ func newRootCommand(o *options) *cobra.Command {
 		newUndoCommand(o),
 		newPlanCommand(o),
 		newAnalyzeCommand(o),
+		newNotificationsCommand(o),
 		newCreateCommand(o),
 		newTerminateCommand(o),
 		newDashboardCommand(o),
