@@ -226,7 +226,8 @@ func payloadProblem(f *framework.Framework, n framework.Notification, oldStable,
 		return "data: " + n.DataErr
 	case n.Event.Source != "/namespaces/"+f.Namespace+"/rollouts/web":
 		return "source " + n.Event.Source
-	case d.Trigger != n.Trigger || !strings.HasPrefix(n.Event.ID, d.Key+"/") || !strings.Contains(d.Key, "/"+n.Trigger):
+	case d.Trigger != n.Trigger || !strings.HasPrefix(n.Event.ID, d.Key+"/") ||
+		!strings.HasPrefix(d.Key, fmt.Sprintf("%s/rev-%d/", ro.UID, ro.Revision)):
 		return fmt.Sprintf("trigger %q key %q do not match the event", d.Trigger, d.Key)
 	case ro.Namespace != f.Namespace || ro.Name != "web" || ro.Steps != 3:
 		return fmt.Sprintf("rollout %s/%s with %d steps", ro.Namespace, ro.Name, ro.Steps)
