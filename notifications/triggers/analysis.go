@@ -53,13 +53,45 @@ func (s *state) runEvent(run *v1alpha1.AnalysisRun, rev int64, trigger string, a
 	return e
 }
 
-// runRevision is the revision a run measures: its own sluice.dev/revision
-// annotation, else its ReplicaSet's by the pod-template hash label.
+// runRevision is the revision a run belongs to; 0 when its ReplicaSet is
+// gone (the run is older than anything the ledger keeps). The run's own
+// sluice.dev/revision annotation is its ReplicaSet's number when the run was
+// made; a ReplicaSet brought back later runs its analyses again under the
+// old number and is renumbered when it becomes stable. A run made after a
+// newer template's ReplicaSet existed belongs to that return, and takes the
+// revision the Rollout's events of the return are keyed with.
 func (s *state) runRevision(run *v1alpha1.AnalysisRun) int64 {
-	if r, err := strconv.ParseInt(run.Annotations[RevisionAnnotation], 10, 64); err == nil && r > 0 {
-		return r
+	hash := run.Labels[HashLabel]
+	latest := s.in.Revisions[hash]
+	if hash == s.st.CurrentPodHash {
+		latest = s.rev
 	}
-	return s.in.Revisions[run.Labels[HashLabel]]
+	if latest == 0 {
+		return 0
+	}
+	made, err := strconv.ParseInt(run.Annotations[RevisionAnnotation], 10, 64)
+	if err != nil || made <= 0 {
+		return latest
+	}
+	if made != latest && s.madeAfterANewerTemplate(run, hash) {
+		return latest
+	}
+	return made
+}
+
+// madeAfterANewerTemplate: the run was created after a ReplicaSet newer than
+// its own (created later) already existed.
+func (s *state) madeAfterANewerTemplate(run *v1alpha1.AnalysisRun, hash string) bool {
+	born, ok := s.in.Created[hash]
+	if !ok {
+		return false
+	}
+	for h, c := range s.in.Created {
+		if h != hash && c.After(born) && !run.CreationTimestamp.Time.Before(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // analysisData summarises a run as stored.

@@ -169,6 +169,7 @@ func (s *state) marks() map[string]ledger.Mark {
 		}
 	}
 	s.marksOfPromoteFull(out)
+	s.marksOfWalk(out)
 	return out
 }
 

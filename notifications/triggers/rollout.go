@@ -32,13 +32,24 @@ func (s *state) rolledBack() []notifications.Event {
 	return []notifications.Event{s.event(notifications.OnRolloutRolledBack, key, time.Time{})}
 }
 
+// isRollback: the current ReplicaSet still has an older number than another
+// (brought back, not yet renumbered), or was created before a ReplicaSet of a
+// lower revision (renumbered when it became stable).
 func (s *state) isRollback() bool {
-	born, ok := s.in.Created[s.st.CurrentPodHash]
-	if s.rev == 0 || !ok {
+	cur := s.st.CurrentPodHash
+	stored := s.in.Revisions[cur]
+	if s.rev == 0 {
+		return false
+	}
+	if stored < newestOtherRevision(s.in.Revisions, cur) {
+		return true
+	}
+	born, ok := s.in.Created[cur]
+	if !ok {
 		return false
 	}
 	for hash, rev := range s.in.Revisions {
-		if rev < s.rev && s.in.Created[hash].After(born) {
+		if hash != cur && rev < stored && s.in.Created[hash].After(born) {
 			return true
 		}
 	}
@@ -58,7 +69,7 @@ func (s *state) stepsCompleted() []notifications.Event {
 	if at, ok := s.promotedFullAt(); ok {
 		done = min(done, int(at))
 	}
-	if s.st.StableRS == s.st.CurrentPodHash && (s.isFirstRevision() || s.isRollback()) {
+	if s.st.StableRS == s.st.CurrentPodHash && (s.isFirstRevision() || s.isRollback() && !s.walked()) {
 		done = 0
 	}
 	var out []notifications.Event
@@ -69,6 +80,35 @@ func (s *state) stepsCompleted() []notifications.Event {
 		out = append(out, e)
 	}
 	return out
+}
+
+// walkedKey names the mark of a rollback seen walking its steps.
+func (s *state) walkedKey() string {
+	return s.key(s.rev, notifications.OnRolloutStepCompleted, "walked")
+}
+
+// walked: the current revision is a rollback that was seen walking its steps
+// (a step completed before it became stable). A rollback that skipped them
+// (a fast rollback) jumps from step 0 to the last as it becomes stable, which
+// looks the same as a walk whose last steps completed with the promotion, so
+// the walk is remembered while it shows.
+func (s *state) walked() bool {
+	_, ok := s.in.Seen.Marks[s.walkedKey()]
+	return ok
+}
+
+func (s *state) isWalkingRollback() bool {
+	return s.rev != 0 && s.st.StableRS != s.st.CurrentPodHash && s.stepIndex() > 0 && !s.st.Abort && s.isRollback()
+}
+
+// marksOfWalk is the mark of a rollback seen walking its steps.
+func (s *state) marksOfWalk(out map[string]ledger.Mark) {
+	if !s.isWalkingRollback() {
+		return
+	}
+	if _, ok := s.in.Seen.Marks[s.walkedKey()]; !ok {
+		out[s.walkedKey()] = ledger.Mark{Trigger: notifications.OnRolloutStepCompleted, Revision: s.rev, Reason: "Walked", Step: s.stepIndex()}
+	}
 }
 
 // isFirstRevision: no ReplicaSet of a lower revision is known.

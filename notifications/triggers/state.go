@@ -31,10 +31,38 @@ func newState(in Input) (*state, bool) {
 	}
 	ro := in.Rollout
 	s := &state{in: in, ro: ro, st: &ro.Status}
-	if h := ro.Status.CurrentPodHash; h != "" {
-		s.rev = in.Revisions[h]
-	}
+	s.rev = currentRevision(in)
 	return s, true
+}
+
+// currentRevision is the revision of status.currentPodHash. An older
+// ReplicaSet brought back keeps its old number until it becomes stable, when
+// the rollout controller gives it the next one; its events are keyed with
+// that next number from the start, so they keep their keys across the
+// renumbering. Brought back while it is still stable (an undo during a
+// canary), it keeps its number: there is no renumbering then.
+func currentRevision(in Input) int64 {
+	st := &in.Rollout.Status
+	cur := st.CurrentPodHash
+	rev := in.Revisions[cur]
+	if cur == "" || rev == 0 || cur == st.StableRS {
+		return rev
+	}
+	if newest := newestOtherRevision(in.Revisions, cur); rev < newest {
+		return newest + 1
+	}
+	return rev
+}
+
+// newestOtherRevision is the highest revision of a ReplicaSet other than hash's.
+func newestOtherRevision(revisions map[string]int64, hash string) int64 {
+	var newest int64
+	for h, r := range revisions {
+		if h != hash {
+			newest = max(newest, r)
+		}
+	}
+	return newest
 }
 
 // key builds an event key: "<uid>/rev-<n>/<trigger>[/<part>...]".

@@ -61,8 +61,10 @@ func Events(in Input) []notifications.Event {
 // Marks returns what the ledger must remember from the stored state now, by
 // the key of the event that made each mark: the pauses the Rollout shows (so
 // their end can fire resumed or promoted), a promote-full (cleared once the
-// revision is stable), and, for remembered pauses seen gone during an abort,
-// that they ended by the abort. The controller keeps them with
+// revision is stable; the steps after it were skipped), a rollback walking
+// its steps (a fast rollback skips them), and how each remembered pause of
+// the current revision ended once it is gone. Only keys not remembered yet,
+// or whose record changes, are returned. The controller keeps them with
 // ledger.Remember and passes them back in Input.Seen.
 func Marks(in Input) map[string]ledger.Mark {
 	s, ok := newState(in)
