@@ -87,7 +87,7 @@ func TestAFastRollbackSendsNoSteps(t *testing.T) {
 	states := rollbackStates()
 	r := &receiver{t: t}
 	stableAtOnce := states[4]
-	stableAtOnce.Runs = states[1].Runs // no analysis either
+	stableAtOnce.Runs = states[1].Runs                               // no analysis either
 	for _, in := range []Input{states[0], states[1], stableAtOnce} { // step 0 to stable at once
 		r.observe(in)
 	}
