@@ -6,7 +6,17 @@
 // The package is pure: Decode and Encode turn the annotation into a Ledger and
 // back, Decide says what to do with the deliveries the triggers want, and the
 // Mark methods record what happened. Writing the annotation (conditioned on
-// the Rollout's resourceVersion) is the controller's job.
+// the Rollout's resourceVersion) is the controller's job. One pass:
+//
+//	l, _ := Decode(ro.Annotations[Annotation])
+//	events := triggers.Events(in)            // in.Seen = l.View()
+//	l.Remember(triggers.Marks(in))           // pauses, promote-full, walks
+//	d := Decide(l, wanted, routeKeys, now, policy)
+//	l.Apply(d, now, policy.Holder)           // write it: the claim
+//	... send each of d.Claim, then MarkSent / MarkFailed / MarkGaveUp, write again
+//
+// The claim write succeeding (no conflict) is what makes this process the
+// only sender; a conflict means another process wrote first: read again.
 package ledger
 
 import (
