@@ -33,14 +33,14 @@ func (s *state) analysisRuns() []notifications.Event {
 			if st.StartedAt != nil {
 				at = st.StartedAt.Time
 			}
-			out = append(out, s.runEvent(run, rev, notifications.OnAnalysisRunRunning, at))
+			out = append(out, s.place(s.runEvent(run, rev, notifications.OnAnalysisRunRunning, at), runPosition(run, false)))
 		}
 		if t, ok := phaseTriggers[st.Phase]; ok {
 			var at = run.CreationTimestamp.Time
 			if st.CompletedAt != nil {
 				at = st.CompletedAt.Time
 			}
-			out = append(out, s.runEvent(run, rev, t, at))
+			out = append(out, s.place(s.runEvent(run, rev, t, at), runPosition(run, true)))
 		}
 	}
 	return out

@@ -92,7 +92,7 @@ func completedRelease() *v1alpha1.Rollout {
 func run(name string, rev string, phase v1alpha1.AnalysisPhase, started, completed int) *v1alpha1.AnalysisRun {
 	r := &v1alpha1.AnalysisRun{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", CreationTimestamp: at(started),
-			Labels:      map[string]string{HashLabel: "h" + rev, v1alpha1.AnalysisKindLabel: "Step"},
+			Labels:      map[string]string{HashLabel: "h" + rev, v1alpha1.AnalysisKindLabel: "Step", v1alpha1.StepIndexLabel: "2"},
 			Annotations: map[string]string{RevisionAnnotation: rev}},
 		Status: v1alpha1.AnalysisRunStatus{Phase: phase, StartedAt: ptr(at(started)),
 			MetricResults: []v1alpha1.MetricResult{{Name: "success-rate", Phase: phase, Measurements: []v1alpha1.Measurement{{Phase: phase, Value: "0.99"}}}}},

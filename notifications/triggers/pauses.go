@@ -15,6 +15,7 @@ const ManualPauseReason = "ManualPause"
 // pause is one pause the stored Rollout shows.
 type pause struct {
 	key    string
+	step   int32 // status.currentStepIndex while it lasts
 	reason string
 	start  time.Time
 	// indefinite: only a person ends it.
@@ -43,6 +44,7 @@ func (s *state) currentPauses() []pause {
 func (s *state) newPause(reason string, start time.Time, indefinite bool) pause {
 	return pause{
 		key:        s.key(s.rev, notifications.OnRolloutPaused, reason, stamp(start)),
+		step:       s.stepIndex(),
 		reason:     reason,
 		start:      start,
 		indefinite: indefinite,
@@ -72,7 +74,7 @@ func (s *state) pauses() []notifications.Event {
 	for _, p := range s.currentPauses() {
 		e := s.event(notifications.OnRolloutPaused, p.key, p.start)
 		e.Data.Rollout.PauseReason = p.reason
-		out = append(out, e)
+		out = append(out, s.place(e, atStep(p.step, offPaused)))
 	}
 	return out
 }
@@ -95,7 +97,7 @@ func (s *state) pauseEnds() []notifications.Event {
 		for _, t := range endTriggers(ended) {
 			e := s.event(t, key+"/"+endSuffix(t), time.Time{})
 			e.Data.Rollout.PauseReason = m.Reason
-			out = append(out, e)
+			out = append(out, s.place(e, atStep(m.Step, endOffset(t))))
 		}
 	}
 	return out

@@ -72,8 +72,8 @@ func TestARollbackKeepsItsKeysAcrossTheRenumbering(t *testing.T) {
 		uid + "/rev-3/on-rollout-step-completed/step-1",
 		uid + "/rev-3/on-rollout-step-completed/step-2",
 		uid + "/rev-3/on-analysis-run-running/web-h1-1-2-2",
-		uid + "/rev-3/on-rollout-step-completed/step-3",
 		uid + "/rev-3/on-analysis-run-successful/web-h1-1-2-2",
+		uid + "/rev-3/on-rollout-step-completed/step-3",
 		uid + "/rev-3/on-rollout-step-completed/step-4", // completed with the promotion
 		uid + "/rev-3/on-rollout-completed",
 		uid + "/rev-4/on-rollout-updated",

@@ -19,7 +19,7 @@ func (s *state) updated() []notifications.Event {
 		return nil
 	}
 	key := s.key(s.rev, notifications.OnRolloutUpdated)
-	return []notifications.Event{s.event(notifications.OnRolloutUpdated, key, s.in.Created[s.st.CurrentPodHash])}
+	return []notifications.Event{s.place(s.event(notifications.OnRolloutUpdated, key, s.in.Created[s.st.CurrentPodHash]), posUpdated)}
 }
 
 // rolledBack: the current ReplicaSet was created before a ReplicaSet of a
@@ -29,7 +29,7 @@ func (s *state) rolledBack() []notifications.Event {
 		return nil
 	}
 	key := s.key(s.rev, notifications.OnRolloutRolledBack)
-	return []notifications.Event{s.event(notifications.OnRolloutRolledBack, key, time.Time{})}
+	return []notifications.Event{s.place(s.event(notifications.OnRolloutRolledBack, key, time.Time{}), posRolledBack)}
 }
 
 // isRollback: the current ReplicaSet still has an older number than another
@@ -77,7 +77,7 @@ func (s *state) stepsCompleted() []notifications.Event {
 		key := s.key(s.rev, notifications.OnRolloutStepCompleted, "step-"+strconv.Itoa(i+1))
 		e := s.event(notifications.OnRolloutStepCompleted, key, time.Time{})
 		e.Data.Rollout.StepName = describeStep(steps, i)
-		out = append(out, e)
+		out = append(out, s.place(e, stepDone(i)))
 	}
 	return out
 }
@@ -125,11 +125,12 @@ func (s *state) isFirstRevision() bool {
 // request is cleared once the revision is stable, so it is also read from the
 // mark the ledger kept.
 func (s *state) promotedFull() []notifications.Event {
-	if _, ok := s.promotedFullAt(); !ok {
+	step, ok := s.promotedFullAt()
+	if !ok {
 		return nil
 	}
 	key := s.promoteFullKey()
-	return []notifications.Event{s.event(notifications.OnRolloutPromoted, key, time.Time{})}
+	return []notifications.Event{s.place(s.event(notifications.OnRolloutPromoted, key, time.Time{}), atStep(step, offPromoteFull))}
 }
 
 func (s *state) promoteFullKey() string {
@@ -165,7 +166,7 @@ func (s *state) aborted() []notifications.Event {
 	if byAnalysis {
 		e.Data.Analysis = s.failedRun()
 	}
-	return []notifications.Event{e}
+	return []notifications.Event{s.place(e, posAborted)}
 }
 
 // abortReason reads why the rollout was aborted from its Progressing
@@ -214,7 +215,7 @@ func (s *state) completed() []notifications.Event {
 		at = c.LastTransitionTime.Time
 	}
 	key := s.key(s.rev, notifications.OnRolloutCompleted)
-	return []notifications.Event{s.event(notifications.OnRolloutCompleted, key, at)}
+	return []notifications.Event{s.place(s.event(notifications.OnRolloutCompleted, key, at), posCompleted)}
 }
 
 // marksOfPromoteFull is the mark of a promote-full in progress.

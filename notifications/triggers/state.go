@@ -23,6 +23,8 @@ type state struct {
 	ro  *v1alpha1.Rollout
 	st  *v1alpha1.RolloutStatus
 	rev int64 // the current revision; 0 when its ReplicaSet is unknown
+	// pos places each event (by key) within its revision (see order.go).
+	pos map[string]float64
 }
 
 func newState(in Input) (*state, bool) {
@@ -30,7 +32,7 @@ func newState(in Input) (*state, bool) {
 		return nil, false
 	}
 	ro := in.Rollout
-	s := &state{in: in, ro: ro, st: &ro.Status}
+	s := &state{in: in, ro: ro, st: &ro.Status, pos: map[string]float64{}}
 	s.rev = currentRevision(in)
 	return s, true
 }

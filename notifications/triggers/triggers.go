@@ -38,8 +38,9 @@ type Input struct {
 }
 
 // Events returns every event the stored state shows, in the order they
-// happened within a revision: updated, the steps and pauses, analysis runs,
-// promotion, abort, completion.
+// happened (see order.go): by revision; within one, updated, then step by
+// step the step's analysis, its pause and the pause's end, the step's
+// completion; an abort; completion.
 func Events(in Input) []notifications.Event {
 	s, ok := newState(in)
 	if !ok {
@@ -55,7 +56,7 @@ func Events(in Input) []notifications.Event {
 	out = append(out, s.analysisRuns()...)
 	out = append(out, s.aborted()...)
 	out = append(out, s.completed()...)
-	return out
+	return s.inOrder(out)
 }
 
 // Marks returns what the ledger must remember from the stored state now, by
