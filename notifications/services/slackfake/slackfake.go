@@ -57,6 +57,7 @@ type Server struct {
 	denied      map[string]bool   // names that answer channel_not_found
 	messages    []*record         // every message, in order of posting
 	calls       []Call
+	limitMethod string
 	limitNext   int
 	limitFor    time.Duration
 	nextTS      int64
@@ -94,12 +95,16 @@ func (s *Server) IncomingWebhookURL(channel string) string {
 	return s.URL + "/hooks/" + normalize(channel)
 }
 
-// RateLimit makes the next n API calls answer 429 {"ok":false,"error":
+// RateLimit makes the next n calls answer 429 {"ok":false,"error":
 // "ratelimited"} with Retry-After: after (whole seconds, at least 1).
-func (s *Server) RateLimit(n int, after time.Duration) {
+func (s *Server) RateLimit(n int, after time.Duration) { s.RateLimitMethod("", n, after) }
+
+// RateLimitMethod is RateLimit for the calls of one method only
+// ("chat.postMessage", "chat.update", "incoming-webhook"; "" = any).
+func (s *Server) RateLimitMethod(method string, n int, after time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.limitNext, s.limitFor = n, after
+	s.limitMethod, s.limitNext, s.limitFor = method, n, after
 }
 
 // DenyChannel makes posts to channel answer channel_not_found, as for a
@@ -280,7 +285,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, method string) (r
 }
 
 func (s *Server) limited(w http.ResponseWriter, method, channel string) bool {
-	if s.limitNext <= 0 {
+	if s.limitNext <= 0 || (s.limitMethod != "" && s.limitMethod != method) {
 		return false
 	}
 	s.limitNext--
