@@ -28,10 +28,11 @@ func sendSlack(ctx context.Context, req Request) (Response, error) {
 		return Response{}, permanent("slack: service.slack has neither a token nor an incomingWebhookURL")
 	case req.Message.SlackText == "" && len(req.Message.SlackBlocks) == 0 && req.Message.SlackSummary == "":
 		return Response{}, permanent("slack: nothing was rendered for Slack")
-	case s.Token == "":
+	case s.Token == "" || (req.Delivery.Recipient == "" && s.IncomingWebhookURL != ""):
+		// A recipient of "slack" alone means the incoming webhook's channel.
 		return Response{}, sendSlackIncoming(ctx, s, req.Message)
 	case req.Delivery.Recipient == "":
-		return Response{}, permanent("slack: the subscription names no channel")
+		return Response{}, permanent("slack: the subscription names no channel, and service.slack has no incomingWebhookURL")
 	}
 	api := newSlackAPI(s)
 	if req.ThreadTS == "" {

@@ -236,8 +236,13 @@ func TestSlackIncomingWebhookFallback(t *testing.T) {
 			t.Fatalf("incoming webhook: %v, ThreadTS %q (an incoming webhook cannot thread)", err, resp.ThreadTS)
 		}
 	}
+	// With a token too, a recipient of "slack" alone still means the webhook.
+	both := &config.Slack{Token: botToken, APIURL: fake.URL, IncomingWebhookURL: slack.IncomingWebhookURL}
+	if _, err := Send(context.Background(), slackRequest(both, "", notifications.OnRolloutUpdated, render.Message{SlackText: "resumed"}, "")); err != nil {
+		t.Fatal(err)
+	}
 	msgs := fake.Messages("alerts")
-	if len(msgs) != 2 || msgs[0].Text != "started" || msgs[1].Text != "paused" {
+	if len(msgs) != 3 || msgs[2].Text != "resumed" || msgs[0].Text != "started" || msgs[1].Text != "paused" {
 		t.Errorf("incoming webhook messages = %+v", msgs)
 	}
 
