@@ -51,7 +51,7 @@ func TestRBACMatchesCode(t *testing.T) {
 // controllerSources are the trees whose API calls the controller process makes.
 // rollout/plan is pure; pkg/cli is the kubectl plugin, which runs with the user's
 // rights.
-var controllerSources = []string{"../rollout", "../analysis", "../internal", "../pkg/controller", "../pkg/metrics"}
+var controllerSources = []string{"../rollout", "../analysis", "../internal", "../pkg/controller", "../pkg/metrics", "../notifications"}
 
 // grantedAhead are rules the code needs without a client call the scan can see,
 // keyed by "group resource", with the reason.

@@ -14,9 +14,9 @@ import (
 	"fmt"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -26,7 +26,9 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/sluice-dev/sluice/internal/freshness"
 	runworkers "github.com/sluice-dev/sluice/internal/workers"
+	"github.com/sluice-dev/sluice/notifications/services"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	sluiceclient "github.com/sluice-dev/sluice/pkg/client/clientset/versioned"
 	sluiceinformers "github.com/sluice-dev/sluice/pkg/client/informers/externalversions/rollouts/v1alpha1"
@@ -74,7 +76,9 @@ type Config struct {
 	GiveUp       time.Duration
 	// MaySend, when set, is asked before every send: false holds the send
 	// back (the lease fence of a process that may have lost leadership).
-	MaySend  func() bool
+	MaySend func() bool
+	// Send sends one delivery; nil means services.Send.
+	Send     SendFunc
 	Recorder record.EventRecorder
 	Clock    clock.Clock
 }
@@ -87,6 +91,9 @@ type Controller struct {
 	rsIndex       cache.Indexer
 	queue         workqueue.TypedRateLimitingInterface[cache.ObjectName]
 	synced        []cache.InformerSynced
+	configs       *configCache
+	fresh         *freshness.Tracker // the Rollouts' versions this controller's writes replaced
+	send          SendFunc
 }
 
 // Index names are this controller's own, apart from the Rollout controller's
@@ -109,6 +116,9 @@ func NewController(cfg Config) (*Controller, error) {
 	}
 	c := &Controller{
 		cfg:           cfg,
+		send:          cfg.Send,
+		fresh:         freshness.New(),
+		configs:       &configCache{byNS: map[string]loadedConfig{}, byUID: map[types.UID]string{}},
 		rolloutLister: cfg.Rollouts.Lister(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
@@ -119,6 +129,10 @@ func NewController(cfg Config) (*Controller, error) {
 			cfg.Secrets.Informer().HasSynced,
 		},
 	}
+	if c.send == nil {
+		c.send = services.Send
+	}
+	c.configs.report = c.reportConfigProblems
 	runs := cfg.AnalysisRuns.Informer()
 	if err := runs.AddIndexers(cache.Indexers{runOwnerIndex: controllerUID}); err != nil {
 		return nil, fmt.Errorf("add AnalysisRun owner index: %w", err)
@@ -137,6 +151,16 @@ func NewController(cfg Config) (*Controller, error) {
 		{runs, c.enqueueOwner},
 		{cfg.ConfigMaps.Informer(), c.enqueueNamespaceOf},
 		{cfg.Secrets.Informer(), c.enqueueNamespaceOf},
+	}
+	if _, err := cfg.Rollouts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		DeleteFunc: func(obj any) {
+			if ro, ok := unwrap(obj).(*v1alpha1.Rollout); ok {
+				c.configs.forgetRollout(ro.UID)
+				c.fresh.Forget(ro.UID)
+			}
+		},
+	}); err != nil {
+		return nil, fmt.Errorf("add event handler: %w", err)
 	}
 	for _, h := range handlers {
 		if _, err := h.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -224,21 +248,6 @@ func (c *Controller) runsOf(ro *v1alpha1.Rollout) []*v1alpha1.AnalysisRun {
 	return runs
 }
 
-// revisionsOf maps each of the Rollout's ReplicaSets' pod-template hash to its
-// revision (the ReplicaSet's rollout.sluice.dev/revision annotation).
-func (c *Controller) revisionsOf(ro *v1alpha1.Rollout) map[string]int64 {
-	objs, _ := c.rsIndex.ByIndex(rsOwnerIndex, string(ro.UID))
-	revisions := make(map[string]int64, len(objs))
-	for _, o := range objs {
-		if rs, ok := o.(*appsv1.ReplicaSet); ok {
-			if hash, rev, ok := replicaSetRevision(rs); ok {
-				revisions[hash] = rev
-			}
-		}
-	}
-	return revisions
-}
-
 func controllerUID(obj any) ([]string, error) {
 	m, ok := obj.(metav1.Object)
 	if !ok {
@@ -257,10 +266,8 @@ func unwrap(obj any) any {
 	return obj
 }
 
-// recordWarning leaves a Warning Event on obj.
-func (c *Controller) recordWarning(obj interface {
-	metav1.Object
-}, reason, message string) {
+// recordWarning leaves a Warning Event on a Rollout or a ConfigMap.
+func (c *Controller) recordWarning(obj metav1.Object, reason, message string) {
 	if c.cfg.Recorder == nil {
 		return
 	}
