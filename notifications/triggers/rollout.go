@@ -56,22 +56,16 @@ func (s *state) isRollback() bool {
 	return false
 }
 
-// stepsCompleted: each canary step before status.currentStepIndex. Steps that
-// were skipped rather than walked fire nothing: those after a promote-full,
-// and all of them when the revision became stable without a canary (the
-// Rollout's first revision, or a rollback that skipped its steps).
+// stepsCompleted: each canary step before status.currentStepIndex, and each
+// the ledger saw completed in this revision (an abort sets the index back to
+// 0; the steps were completed all the same, and a delivery of one still
+// failing is retried).
 func (s *state) stepsCompleted() []notifications.Event {
 	steps := s.steps()
 	if s.rev == 0 || len(steps) == 0 {
 		return nil
 	}
-	done := min(int(s.stepIndex()), len(steps))
-	if at, ok := s.promotedFullAt(); ok {
-		done = min(done, int(at))
-	}
-	if s.st.StableRS == s.st.CurrentPodHash && (s.isFirstRevision() || s.isRollback() && !s.walked()) {
-		done = 0
-	}
+	done := min(max(s.stepsShownDone(), s.stepsSeenDone()), len(steps))
 	var out []notifications.Event
 	for i := range done {
 		key := s.key(s.rev, notifications.OnRolloutStepCompleted, "step-"+strconv.Itoa(i+1))
@@ -80,6 +74,21 @@ func (s *state) stepsCompleted() []notifications.Event {
 		out = append(out, s.place(e, stepDone(i)))
 	}
 	return out
+}
+
+// stepsShownDone is how many steps the stored state shows completed. Steps
+// that were skipped rather than walked do not count: those after a
+// promote-full, and all of them when the revision became stable without a
+// canary (the Rollout's first revision, or a rollback that skipped its steps).
+func (s *state) stepsShownDone() int {
+	done := int(s.stepIndex())
+	if at, ok := s.promotedFullAt(); ok {
+		done = min(done, int(at))
+	}
+	if s.st.StableRS == s.st.CurrentPodHash && (s.isFirstRevision() || s.isRollback() && !s.walked()) {
+		done = 0
+	}
+	return min(done, len(s.steps()))
 }
 
 // walkedKey names the mark of a rollback seen walking its steps.
@@ -154,7 +163,17 @@ func (s *state) promotedFullAt() (int32, bool) {
 
 // aborted: status.abort with the time the controller recorded for it. Each
 // abort of a revision (abort, retry, abort again) has its own abortedAt.
+// Aborts retried since are kept by marks (see progress.go).
 func (s *state) aborted() []notifications.Event {
+	out := s.pastAborts()
+	if e := s.liveAbort(); e != nil {
+		out = append(out, s.place(*e, posAborted))
+	}
+	return out
+}
+
+// liveAbort is the abort the Rollout shows, if any.
+func (s *state) liveAbort() *notifications.Event {
 	if s.rev == 0 || !s.st.Abort || s.st.AbortedAt == nil {
 		return nil
 	}
@@ -166,7 +185,7 @@ func (s *state) aborted() []notifications.Event {
 	if byAnalysis {
 		e.Data.Analysis = s.failedRun()
 	}
-	return []notifications.Event{s.place(e, posAborted)}
+	return &e
 }
 
 // abortReason reads why the rollout was aborted from its Progressing

@@ -72,18 +72,22 @@ func Marks(in Input) map[string]ledger.Mark {
 	if !ok {
 		return nil
 	}
-	return s.marks()
+	out := s.marks()
+	s.marksOfProgress(out)
+	s.marksOfAbort(out)
+	return out
 }
 
 // MarksMatter reports whether remembering marks can change the events of
-// any of the given triggers: only on-rollout-resumed, on-rollout-promoted
-// and on-rollout-step-completed read them. A Rollout with no route for these
+// any of the given triggers: only on-rollout-paused, -resumed, -promoted,
+// -step-completed and -aborted read them. A Rollout with no route for these
 // needs no mark written; one subscribed later is marked from then on (the
 // pause it shows then is remembered while it lasts).
 func MarksMatter(triggers []string) bool {
 	for _, t := range triggers {
 		switch t {
-		case notifications.OnRolloutResumed, notifications.OnRolloutPromoted, notifications.OnRolloutStepCompleted:
+		case notifications.OnRolloutPaused, notifications.OnRolloutResumed, notifications.OnRolloutPromoted,
+			notifications.OnRolloutStepCompleted, notifications.OnRolloutAborted:
 			return true
 		}
 	}

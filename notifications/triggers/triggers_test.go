@@ -136,6 +136,11 @@ func TestMarksRememberPausesAndWhetherOnlyAPersonEndsThem(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			marks := Marks(input(tc.ro))
+			for key, m := range marks {
+				if m.Trigger != notifications.OnRolloutPaused {
+					delete(marks, key)
+				}
+			}
 			if len(marks) != 1 {
 				t.Fatalf("marks = %v, want one", marks)
 			}
