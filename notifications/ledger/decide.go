@@ -28,9 +28,12 @@ type Decision struct {
 	// GiveUp are failing deliveries past the give-up time.
 	GiveUp []notifications.Delivery
 	// Abandon are IDs of unfinished deliveries (failed and due, or claimed
-	// by a sender that died) that are no longer wanted: the Rollout moved on
-	// (a new revision) or the subscription went. They cannot be rendered
-	// again, so they are given up.
+	// by a sender that died) that cannot be wanted again: their revision was
+	// superseded (an older revision than one wanted now) or their
+	// subscription went. They cannot be rendered again, so they are given
+	// up. An unfinished delivery of the current revision that the Rollout
+	// does not show for the moment (a scale makes a completed Rollout
+	// Progressing for a while) waits until it shows again.
 	Abandon []string
 	// NewRoutes are route keys to record as seen; Forget are routes recorded
 	// earlier that no subscription has any more (so subscribing again later
@@ -59,7 +62,8 @@ func (d Decision) Changes() bool {
 //   - claimed long ago or failed and due: GiveUp once GiveUpAfter has passed
 //     since the first claim, else Claim again.
 //
-// An unfinished entry that is due but not wanted any more is abandoned.
+// An unfinished entry that is due, not wanted, and superseded or
+// unsubscribed is abandoned.
 func Decide(l Ledger, wanted []notifications.Delivery, routes []string, now time.Time, p Policy) Decision {
 	var d Decision
 	current := make(map[string]bool, len(routes))
@@ -104,20 +108,27 @@ func Decide(l Ledger, wanted []notifications.Delivery, routes []string, now time
 		}
 		d.Claim = append(d.Claim, w)
 	}
-	d.Abandon = abandoned(l, wanted, now, p)
+	d.Abandon = abandoned(l, wanted, current, now, p)
 	return d
 }
 
-// abandoned are the unfinished entries that are due and not wanted.
-func abandoned(l Ledger, wanted []notifications.Delivery, now time.Time, p Policy) []string {
+// abandoned are the unfinished entries that are due, not wanted, and of a
+// superseded revision or a route no subscription has.
+func abandoned(l Ledger, wanted []notifications.Delivery, routes map[string]bool, now time.Time, p Policy) []string {
 	want := make(map[string]bool, len(wanted))
+	var newest int64
 	for _, w := range wanted {
 		want[w.ID()] = true
+		newest = max(newest, w.Revision)
 	}
 	var out []string
 	for _, id := range sortedKeys(l.Entries) {
 		e := l.Entries[id]
-		if !want[id] && !e.State.Done() && !now.Before(waitUntil(e, p)) {
+		if want[id] || e.State.Done() || now.Before(waitUntil(e, p)) {
+			continue
+		}
+		route := RouteKey(e.Trigger, notifications.Destination{Service: e.Service, Recipient: e.Recipient})
+		if e.Revision < newest || !routes[route] {
 			out = append(out, id)
 		}
 	}

@@ -143,25 +143,38 @@ func TestDecideNeverSendsADeliveryOfAForgottenRevision(t *testing.T) {
 	}
 }
 
-func TestDecideAbandonsUnfinishedDeliveriesNoLongerWanted(t *testing.T) {
-	gone := delivery("u/rev-1/on-rollout-completed", 1, notifications.OnRolloutCompleted, hook)
+func TestDecideAbandonsOnlyDeliveriesThatCannotBeWantedAgain(t *testing.T) {
+	superseded := delivery("u/rev-1/on-rollout-completed", 1, notifications.OnRolloutCompleted, hook)
+	unsubscribed := delivery("u/rev-2/on-rollout-paused/x", 2, notifications.OnRolloutPaused, hook)
+	hidden := delivery("u/rev-2/on-rollout-aborted/t", 2, notifications.OnRolloutAborted, hook) // not shown for the moment
 	busy := delivery("u/rev-1/on-rollout-updated", 1, notifications.OnRolloutUpdated, hook)
-	routes := []string{RouteKey(gone.Trigger, hook), RouteKey(busy.Trigger, hook)}
-	l := seenLedger(gone, busy)
-	l.MarkClaimed(gone, t0, "me")
-	l.MarkFailed(gone.ID(), t0, "connection refused", t0.Add(2*time.Second))
+	now := delivery("u/rev-2/on-rollout-updated", 2, notifications.OnRolloutUpdated, hook)
+	routes := []string{RouteKey(superseded.Trigger, hook), RouteKey(hidden.Trigger, hook), RouteKey(busy.Trigger, hook)}
+	l := seenLedger(superseded, unsubscribed, hidden, busy, now)
+	for _, d := range []notifications.Delivery{superseded, unsubscribed, hidden} {
+		l.MarkClaimed(d, t0, "me")
+		l.MarkFailed(d.ID(), t0, "connection refused", t0.Add(2*time.Second))
+	}
 	l.MarkClaimed(busy, t0.Add(9*time.Second), "other")
 
-	d := Decide(l, nil, routes, t0.Add(10*time.Second), policy)
-	if diff := cmp.Diff([]string{gone.ID()}, d.Abandon); diff != "" {
+	d := Decide(l, []notifications.Delivery{now}, routes, t0.Add(10*time.Second), policy)
+	if diff := cmp.Diff([]string{superseded.ID(), unsubscribed.ID()}, d.Abandon); diff != "" {
 		t.Fatalf("abandoned (-want +got):\n%s", diff)
 	}
 	l.Apply(d, t0.Add(10*time.Second), "me")
-	if e := l.Entries[gone.ID()]; e.State != StateGaveUp || e.LastError != AbandonedCause {
+	if e := l.Entries[superseded.ID()]; e.State != StateGaveUp || e.LastError != AbandonedCause {
 		t.Errorf("abandoned entry = %+v, want gave-up with %q", e, AbandonedCause)
+	}
+	if e := l.Entries[hidden.ID()]; e.State != StateFailed {
+		t.Errorf("a delivery of the current revision not shown for the moment was given up: %+v", e)
 	}
 	if e := l.Entries[busy.ID()]; e.State != StateClaimed {
 		t.Errorf("a claim still in time was touched: %+v", e)
+	}
+	// Shown again, it is retried.
+	d = Decide(l, []notifications.Delivery{now, hidden}, routes, t0.Add(11*time.Second), policy)
+	if diff := cmp.Diff([]string{hidden.ID()}, ids(d.Claim)); diff != "" {
+		t.Errorf("claimed once shown again (-want +got):\n%s", diff)
 	}
 }
 
