@@ -68,13 +68,23 @@ func (s *state) isIndefinite(reason v1alpha1.PauseReason) bool {
 	return false
 }
 
-// pauses: on-rollout-paused for each pause shown.
+// pauses: on-rollout-paused for each pause shown, and for each pause of the
+// revision the ledger remembers that has ended since: the pause still
+// happened, and a delivery of it that failed while the pause lasted must
+// stay wanted for its retry (a timed pause ends long before a receiver that
+// was down for a minute is back).
 func (s *state) pauses() []notifications.Event {
 	var out []notifications.Event
 	for _, p := range s.currentPauses() {
 		e := s.event(notifications.OnRolloutPaused, p.key, p.start)
 		e.Data.Rollout.PauseReason = p.reason
 		out = append(out, s.place(e, atStep(p.step, offPaused)))
+	}
+	for _, key := range s.endedPauseKeys() {
+		m := s.in.Seen.Marks[key]
+		e := s.event(notifications.OnRolloutPaused, key, m.Start)
+		e.Data.Rollout.PauseReason = m.Reason
+		out = append(out, s.place(e, atStep(m.Step, offPaused)))
 	}
 	return out
 }
