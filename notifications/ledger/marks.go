@@ -63,7 +63,7 @@ func (l *Ledger) MarkSent(id string, now time.Time) {
 // MarkFailed records a failed attempt, to be tried again at nextAt.
 func (l *Ledger) MarkFailed(id string, now time.Time, cause string, nextAt time.Time) {
 	l.update(id, func(e *Entry) {
-		e.State, e.At, e.NextAt, e.LastError = StateFailed, stamp(now), stamp(nextAt), cause
+		e.State, e.At, e.NextAt, e.LastError = StateFailed, stamp(now), stampUp(nextAt), cause
 	})
 }
 
@@ -147,6 +147,16 @@ func stamp(t time.Time) time.Time {
 		return t
 	}
 	return t.UTC().Truncate(time.Second)
+}
+
+// stampUp is stamp rounded up: a retry time kept to the second must never
+// fall before the time asked for (a receiver's Retry-After is a floor).
+func stampUp(t time.Time) time.Time {
+	s := stamp(t)
+	if s.Before(t) {
+		s = s.Add(time.Second)
+	}
+	return s
 }
 
 func formatRevision(r int64) string { return strconv.FormatInt(r, 10) }
