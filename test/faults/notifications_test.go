@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sluice-dev/sluice/notifications"
+	"github.com/sluice-dev/sluice/notifications/ledger"
 	"github.com/sluice-dev/sluice/test/e2e/framework"
 )
 
@@ -65,6 +66,25 @@ func wantedTriggers(rel *release) []string {
 	return want
 }
 
+// ledgerPending names a delivery to the receiver that the release's ledger
+// has not yet marked sent (or skipped), and says whether one was given up.
+func ledgerPending(rel *release) (pending string, gaveUp bool) {
+	l, err := rel.g.Ledger(rel.name)
+	if err != nil {
+		return err.Error(), false
+	}
+	for id, e := range l.Entries {
+		switch {
+		case e.Service != "webhook.hook" || e.State == ledger.StateSent || e.State == ledger.StateSkipped:
+		case e.State == ledger.StateGaveUp:
+			return id, true
+		default:
+			pending = fmt.Sprintf("%s (%s, %d attempts)", id, e.State, e.Attempts)
+		}
+	}
+	return pending, false
+}
+
 // notificationName names a delivery as wantedTriggers does.
 func notificationName(n framework.Notification) string {
 	if n.Trigger == notifications.OnRolloutStepCompleted {
@@ -79,9 +99,14 @@ func notificationName(n framework.Notification) string {
 // not trust (signature, envelope).
 func (s *scenario) expectAllNotified(r *framework.Receiver, timeout time.Duration) {
 	s.t.Helper()
-	s.f.Eventually("every release's notifications reach the receiver", timeout, func() (bool, string) {
+	s.f.Eventually("every release's notifications reach the receiver and its ledger has nothing left to retry", timeout, func() (bool, string) {
 		got := r.Notifications()
 		for _, rel := range s.releases {
+			if pending, gaveUp := ledgerPending(rel); gaveUp {
+				return true, "" // never to arrive: reported below
+			} else if pending != "" {
+				return false, fmt.Sprintf("%s: %s still to be delivered", rel.g.Namespace, pending)
+			}
 			names := map[string]bool{}
 			for _, n := range got {
 				if n.Data.Rollout.Namespace == rel.g.Namespace {
