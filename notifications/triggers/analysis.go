@@ -27,6 +27,9 @@ func (s *state) analysisRuns() []notifications.Event {
 		if rev == 0 {
 			continue // its ReplicaSet is gone: older than anything the ledger keeps
 		}
+		if s.aheadOfTheRollout(run, rev) {
+			continue
+		}
 		st := &run.Status
 		if st.Phase == v1alpha1.AnalysisPhaseRunning || st.Phase.Completed() && st.StartedAt != nil {
 			at := run.CreationTimestamp.Time
@@ -51,6 +54,24 @@ func (s *state) runEvent(run *v1alpha1.AnalysisRun, rev int64, trigger string, a
 	e := s.eventOf(rev, trigger, key, at)
 	e.Data.Analysis = analysisData(run)
 	return e
+}
+
+// aheadOfTheRollout: the run of a step the Rollout's status does not show
+// reached yet. The rollout controller creates a step's run before it writes
+// the status that completes the steps before it, so for a moment the run is
+// stored and the steps are not; its events wait for the status, which keeps
+// them after the steps they follow and their data consistent with them. An
+// aborted Rollout (its index back at 0) holds nothing back, and neither does
+// the ledger having seen the step reached.
+func (s *state) aheadOfTheRollout(run *v1alpha1.AnalysisRun, rev int64) bool {
+	if rev != s.rev || s.st.Abort || run.Labels[v1alpha1.AnalysisKindLabel] != string(v1alpha1.AnalysisKindStep) {
+		return false
+	}
+	index, err := strconv.Atoi(run.Labels[v1alpha1.StepIndexLabel])
+	if err != nil {
+		return false
+	}
+	return max(int(s.stepIndex()), s.stepsSeenDone()) < index
 }
 
 // runRevision is the revision a run belongs to; 0 when its ReplicaSet is
