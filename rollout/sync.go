@@ -232,7 +232,7 @@ func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss
 	// that Service's selection alone (plan's servedByServices), so a Service
 	// left unread there would hold them for ever: an aborted canary kept its
 	// pods until a retry. At rest (the stable ReplicaSet alone) none is read.
-	othersRun := slices.ContainsFunc(append(in.Others, in.Baselines...), func(rs *plan.ReplicaSet) bool { return rs.Pods > 0 || rs.Replicas > 0 })
+	othersRun := slices.ContainsFunc(slices.Concat(in.Others, in.Baselines), func(rs *plan.ReplicaSet) bool { return rs.Pods > 0 || rs.Replicas > 0 })
 	moving := othersRun || ro.Status.StableRS != newHash
 	if canary := ro.Spec.Strategy.Canary; canary != nil {
 		svcs.stable, svcs.canary = get(canary.StableService), get(canary.CanaryService)

@@ -147,9 +147,9 @@ func TestSchemaRejectsBadAnalysisTemplates(t *testing.T) {
     count: 5
     provider: {prometheus: {query: up}}`), []string{"spec.metrics[0]", "count greater than 1 needs an interval"}},
 		{"two providers", templateWith(`
-    provider: {prometheus: {query: up}, web: {url: "http://x"}}`), []string{"spec.metrics[0].provider", "exactly one of prometheus, web or job"}},
+    provider: {prometheus: {query: up}, web: {url: "http://x"}}`), []string{"spec.metrics[0].provider", "exactly one of prometheus, web, job or judge"}},
 		{"no provider", templateWith(`
-    provider: {}`), []string{"spec.metrics[0].provider", "exactly one of prometheus, web or job"}},
+    provider: {}`), []string{"spec.metrics[0].provider", "exactly one of prometheus, web, job or judge"}},
 		{"unknown web method", templateWith(`
     provider: {web: {url: "http://x", method: DELETE}}`), []string{"spec.metrics[0].provider.web.method", "Unsupported value", "DELETE"}},
 		{"duplicate metric names", templateWith(`
