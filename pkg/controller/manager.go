@@ -304,6 +304,9 @@ type clients struct {
 	sluice sluiceclient.Interface
 	// events records Events, with its own rate limiter (nil: use kube).
 	events kubernetes.Interface
+	// notifications writes the notifications ledger, with its own rate
+	// limiter (nil: use sluice).
+	notifications sluiceclient.Interface
 	// metadata reads objects as PartialObjectMetadata (pods: names, labels,
 	// timestamps — not their specs).
 	metadata metadata.Interface

@@ -7,6 +7,7 @@ import (
 	"k8s.io/utils/clock"
 
 	notifycontroller "github.com/sluice-dev/sluice/notifications/controller"
+	sluiceclient "github.com/sluice-dev/sluice/pkg/client/clientset/versioned"
 )
 
 // addNotifications builds the notifications controller. It runs with the
@@ -19,7 +20,7 @@ func (m *manager) addNotifications() error {
 	}
 	cfg := notifycontroller.Config{
 		Kube:         m.clients.kube,
-		Sluice:       m.clients.sluice,
+		Sluice:       m.clients.notificationsClient(),
 		Rollouts:     m.informers.sluice.Sluice().V1alpha1().Rollouts(),
 		AnalysisRuns: m.informers.sluice.Sluice().V1alpha1().AnalysisRuns(),
 		ReplicaSets:  m.informers.ownedKube.Apps().V1().ReplicaSets(),
@@ -47,4 +48,13 @@ func (m *manager) addNotifications() error {
 		run:  func(ctx context.Context) error { return nc.Run(ctx, m.opts.NotificationsWorkers) },
 	})
 	return nil
+}
+
+// notificationsClient is the client the notifications controller writes its
+// ledger with: its own when built (newClients), else the shared one (tests).
+func (c *clients) notificationsClient() sluiceclient.Interface {
+	if c.notifications != nil {
+		return c.notifications
+	}
+	return c.sluice
 }
