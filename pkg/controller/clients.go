@@ -58,10 +58,12 @@ func newClients(o Options) (*clients, error) {
 		return nil, fmt.Errorf("build sluice client: %w", err)
 	}
 	// The notifications ledger gets a client (and so a rate limiter) of its
-	// own too: its claim and mark writes must not queue the writes that move
-	// rollouts (docs/benchmarks.md: sharing one made a wave 38% longer).
+	// own too, slower by default: its claim and mark writes must not hold back
+	// the writes that move rollouts (docs/benchmarks.md: sharing one made a
+	// wave 38% longer), and a delivery can wait a few seconds.
 	notifyCfg := rest.CopyConfig(cfg)
 	notifyCfg.UserAgent += "/notifications"
+	notifyCfg.QPS, notifyCfg.Burst = o.NotificationsQPS, max(1, int(2*o.NotificationsQPS))
 	if cs.notifications, err = sluiceclient.NewForConfig(notifyCfg); err != nil {
 		return nil, fmt.Errorf("build notifications client: %w", err)
 	}

@@ -87,6 +87,10 @@ type Options struct {
 	NotificationsWorkers     int
 	// NotificationsGiveUp is how long a failing delivery is retried.
 	NotificationsGiveUp time.Duration
+	// NotificationsQPS bounds the notifications controller's own client (its
+	// ledger writes). Lower than QPS by default: a delivery can wait a few
+	// seconds, a release step should not wait for deliveries.
+	NotificationsQPS float32
 }
 
 // DefaultOptions returns the flag defaults (SPEC §5).
@@ -107,6 +111,7 @@ func DefaultOptions() Options {
 		Notifications:        true,
 		NotificationsWorkers: 5,
 		NotificationsGiveUp:  time.Hour,
+		NotificationsQPS:     10,
 	}
 }
 
@@ -142,6 +147,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.SelfServiceNotifications, "self-service-notifications", o.SelfServiceNotifications, "Also read a sluice-notifications ConfigMap and Secret in each Rollout's namespace.")
 	fs.IntVar(&o.NotificationsWorkers, "notifications-workers", o.NotificationsWorkers, "Number of Rollouts whose notifications are delivered concurrently.")
 	fs.DurationVar(&o.NotificationsGiveUp, "notifications-give-up", o.NotificationsGiveUp, "How long a failing notification is retried before it is given up.")
+	fs.Var(float32Value{&o.NotificationsQPS}, "notifications-qps", "Sustained `rate` of the notifications controller's requests (its ledger writes), on a rate limiter of its own.")
 }
 
 // Validate reports every invalid option at once.
@@ -160,6 +166,9 @@ func (o *Options) Validate() error {
 	}
 	if o.NotificationsWorkers < 1 {
 		errs = append(errs, fmt.Errorf("--notifications-workers must be at least 1, got %d", o.NotificationsWorkers))
+	}
+	if o.NotificationsQPS <= 0 {
+		errs = append(errs, fmt.Errorf("--notifications-qps must be above 0, got %v", o.NotificationsQPS))
 	}
 	if o.NotificationsGiveUp <= 0 {
 		errs = append(errs, fmt.Errorf("--notifications-give-up must be positive, got %v", o.NotificationsGiveUp))

@@ -38,6 +38,7 @@ func TestFlagDefaults(t *testing.T) {
 		Notifications:        true,
 		NotificationsWorkers: 5,
 		NotificationsGiveUp:  time.Hour,
+		NotificationsQPS:     10,
 	}
 	got := parse(t)
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -57,7 +58,7 @@ func TestFlagsToOptions(t *testing.T) {
 		"--qps=12.5", "--burst=25", "--metrics-addr=", "--health-addr=127.0.0.1:9999",
 		"--log-format=json", "--pprof", "-v=4",
 		"--notifications=false", "--notifications-namespace=ops", "--self-service-notifications",
-		"--notifications-workers=2", "--notifications-give-up=10m",
+		"--notifications-workers=2", "--notifications-give-up=10m", "--notifications-qps=4",
 	)
 	want := Options{
 		Kubeconfig:              "/tmp/kc",
@@ -83,6 +84,7 @@ func TestFlagsToOptions(t *testing.T) {
 		SelfServiceNotifications: true,
 		NotificationsWorkers:     2,
 		NotificationsGiveUp:      10 * time.Minute,
+		NotificationsQPS:         4,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("options (-want +got):\n%s", diff)
