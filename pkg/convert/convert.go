@@ -76,6 +76,13 @@ func (c *Converter) File(file string, raw []byte) error {
 	if c.strict == nil {
 		c.strict = serializer.NewCodecFactory(sluicescheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
 	}
+	return eachDocument(file, raw, c.convertDocument)
+}
+
+// eachDocument calls fn with every document of a YAML stream that holds more
+// than blank lines and comments, named "<file>#<index>" by its place among
+// those.
+func eachDocument(file string, raw []byte, fn func(where string, doc []byte) error) error {
 	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(raw)))
 	for index := 0; ; {
 		doc, err := reader.Read()
@@ -88,7 +95,7 @@ func (c *Converter) File(file string, raw []byte) error {
 		if !hasContent(doc) {
 			continue
 		}
-		if err := c.convertDocument(fmt.Sprintf("%s#%d", file, index), doc); err != nil {
+		if err := fn(fmt.Sprintf("%s#%d", file, index), doc); err != nil {
 			return err
 		}
 		index++

@@ -1,12 +1,8 @@
 package convert
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"io"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -45,19 +41,7 @@ type kayentaMetric struct {
 // each such metric becomes a judge built from the config its
 // canaryConfigName names. Call it before File.
 func (c *Converter) KayentaConfig(file string, raw []byte) error {
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(raw)))
-	for index := 0; ; {
-		doc, err := reader.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s#%d: %v", file, index, err)
-		}
-		if !hasContent(doc) {
-			continue
-		}
-		where := fmt.Sprintf("%s#%d", file, index)
+	return eachDocument(file, raw, func(where string, doc []byte) error {
 		var cfg kayentaConfig
 		if err := yaml.Unmarshal(doc, &cfg); err != nil {
 			return fmt.Errorf("%s: not a Kayenta canary config: %v", where, yamlError(err))
@@ -73,8 +57,8 @@ func (c *Converter) KayentaConfig(file string, raw []byte) error {
 		}
 		cfg.file = where
 		c.kayenta[cfg.Name] = &cfg
-		index++
-	}
+		return nil
+	})
 }
 
 // kayentaConfigFor finds the config a kayenta provider names: by name, or the
