@@ -97,7 +97,15 @@ func notificationName(n framework.Notification) string {
 // accepted by the receiver, then fails the test on any id accepted twice, any
 // wanted trigger delivered more than once, and any request the receiver could
 // not trust (signature, envelope).
-func (s *scenario) expectAllNotified(r *framework.Receiver, timeout time.Duration) {
+//
+// With crashes (a controller killed or frozen), one repeat of an id is the
+// documented edge (docs/notifications.md, "How delivery works"): a process
+// that died between the receiver's 2xx and its mark write leaves a claim that
+// another takes over after the claim timeout and sends again, with the same
+// id for the receiver to drop. Nothing can tell that 2xx apart from a send
+// that never happened, short of the receiver. Such a repeat is allowed only
+// for an id the ledger shows was claimed more than once, and only once.
+func (s *scenario) expectAllNotified(r *framework.Receiver, timeout time.Duration, crashes bool) {
 	s.t.Helper()
 	s.f.Eventually("every release's notifications reach the receiver and its ledger has nothing left to retry", timeout, func() (bool, string) {
 		got := r.Notifications()
@@ -121,19 +129,42 @@ func (s *scenario) expectAllNotified(r *framework.Receiver, timeout time.Duratio
 		}
 		return true, ""
 	})
-	for _, repeat := range r.Repeats() {
-		s.t.Errorf("delivered again after the receiver answered 2xx: %s", repeat)
+	takenOver := map[string]bool{}
+	if crashes {
+		for _, rel := range s.releases {
+			for id := range rel.g.TakenOverIDs(rel.name, "webhook.hook") {
+				takenOver[id] = true
+			}
+		}
+	}
+	for id, n := range r.AcceptedIDs() {
+		switch {
+		case n <= 1:
+		case n == 2 && takenOver[id]:
+			s.t.Logf("sent again after a crash between the receiver's 2xx and the mark (claim taken over): %s", id)
+		default:
+			s.t.Errorf("delivered again after the receiver answered 2xx: %s ×%d", id, n)
+		}
 	}
 	for _, problem := range r.Problems() {
 		s.t.Errorf("receiver: %s", problem)
 	}
 	got := r.Notifications()
 	for _, rel := range s.releases {
-		count := map[string]int{}
+		// Distinct ids per trigger: a repeat of one id is judged above.
+		ids := map[string]map[string]bool{}
 		for _, n := range got {
 			if n.Data.Rollout.Namespace == rel.g.Namespace {
-				count[notificationName(n)]++
+				name := notificationName(n)
+				if ids[name] == nil {
+					ids[name] = map[string]bool{}
+				}
+				ids[name][n.Event.ID] = true
 			}
+		}
+		count := map[string]int{}
+		for name, set := range ids {
+			count[name] = len(set)
 		}
 		for _, want := range wantedTriggers(rel) {
 			if count[want] != 1 {
@@ -191,7 +222,7 @@ func TestNotifReceiverDown(t *testing.T) {
 				}
 				t.Logf("receiver back (%s) at %s", mode, downUntil.Format("15:04:05.000"))
 			})
-			s.expectAllNotified(receiver, 3*time.Minute)
+			s.expectAllNotified(receiver, 3*time.Minute, false)
 			refusedAttempts(t, mode, receiver)
 			if mode == "429" {
 				expectRetryAfterHonoured(t, receiver, retryAfter)
@@ -261,7 +292,7 @@ func TestNotifControllerKilled(t *testing.T) {
 			}
 		}
 	})
-	s.expectAllNotified(receiver, 3*time.Minute)
+	s.expectAllNotified(receiver, 3*time.Minute, true)
 }
 
 // TestNotifLeaderFrozen: of two controllers with leader election, the leader
@@ -294,5 +325,5 @@ func TestNotifLeaderFrozen(t *testing.T) {
 			t.Error("the thawed leader did not exit after finding its lease gone")
 		}
 	})
-	s.expectAllNotified(receiver, 3*time.Minute)
+	s.expectAllNotified(receiver, 3*time.Minute, true)
 }

@@ -131,6 +131,24 @@ func (f *Framework) SentIDs(name, service string) map[string]bool {
 	return out
 }
 
+// TakenOverIDs are the ids a Rollout's ledger marks sent to one service after
+// more than one attempt: a claim another process took over (its holder died
+// or froze after claiming), or a retry after a failure.
+func (f *Framework) TakenOverIDs(name, service string) map[string]bool {
+	f.T.Helper()
+	l, err := f.Ledger(name)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	out := map[string]bool{}
+	for id, e := range l.Entries {
+		if e.Service == service && e.State == ledger.StateSent && e.Attempts >= 2 {
+			out[id] = true
+		}
+	}
+	return out
+}
+
 // WarningEvents lists the namespace's Warning Events as "Kind/name Reason:
 // message" lines, oldest first.
 func (f *Framework) WarningEvents() []string {
