@@ -31,24 +31,7 @@ spec:
   ports: [{port: 80}]
 `
 
-// hostSplitVSWithBaseline routes "primary" between the stable and canary hosts;
-// sluice adds the baseline's destination while a baseline runs.
-const hostSplitVSWithBaseline = `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: web}
-spec:
-  hosts: [web.example.com]
-  http:
-  - name: primary
-    route:
-    - destination: {host: web-stable}
-      weight: 100
-    - destination: {host: web-canary}
-      weight: 0
-`
-
-// baselineOf splits a Rollout's ReplicaSets into its baselines and the others.
+// baselinesOf lists a Rollout's baseline ReplicaSets (not being deleted).
 func baselinesOf(rss map[string]*appsv1.ReplicaSet) (baselines []*appsv1.ReplicaSet) {
 	for _, rs := range rss {
 		if rs.Labels[baselineRoleLabel] == "baseline" && rs.DeletionTimestamp == nil {
@@ -102,7 +85,7 @@ func expectNoBaseline(f *framework.Framework, when string) {
 func TestBaselineWithIstioTakesTheCanaryWeightAndGoesAtPromotion(t *testing.T) {
 	t.Parallel()
 	f := &routingTest{newTest(t)}
-	f.Apply(hostSplitVSWithBaseline + "---" + baselineService)
+	f.Apply(hostSplitVS + "---" + baselineService)
 	first := deployHealthy(f.Framework, canaryRollout("web", 4, `
       - setWeight: 25
       - pause: {}

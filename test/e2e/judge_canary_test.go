@@ -78,7 +78,7 @@ const judgedRolloutSteps = `
 // It returns the stable, canary and baseline hashes.
 func judgeCanary(f *routingTest, noData string, canary, baseline *framework.HashTraffic) (stable, canaryHash, baselineHash string) {
 	f.T.Helper()
-	f.Apply(hostSplitVSWithBaseline + "---" + baselineService + "---" + judgeTemplate(noData))
+	f.Apply(hostSplitVS + "---" + baselineService + "---" + judgeTemplate(noData))
 	first := deployHealthy(f.Framework, canaryRollout("web", 5, judgedRolloutSteps, `
       baselineService: web-baseline
       baseline: {replicas: matchCanary}
