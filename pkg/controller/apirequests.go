@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -22,20 +23,43 @@ var apiRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		"resource (resource.group[/subresource], or discovery / nonresource) and HTTP status code (or error).",
 }, []string{"verb", "resource", "code"})
 
-// countingTransport counts each request in apiRequests once it is answered.
+// apiRequestDuration times the same requests by the same verb and resource.
+// client-go's rest_client_request_duration_seconds has only the verb and host,
+// so it cannot tell a Rollout status write from an Event; the per-write latency
+// is what sizing reaction time needs (test/bench sets it beside the API
+// server's own apiserver_request_duration_seconds: the difference is transport
+// and client-side queueing). The buckets are fine between 5 and 500 ms, where
+// one write's latency decides whether a reaction stays under 100 ms.
+var apiRequestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	Name: "sluice_api_request_duration_seconds",
+	Help: "Time from sending a request to the Kubernetes API server to its response's headers, after the client rate limiter, " +
+		"by verb and resource (as sluice_api_requests_total; a watch is timed until its stream starts).",
+	Buckets: []float64{.005, .01, .02, .03, .05, .075, .1, .15, .2, .3, .5, 1, 2, 5},
+}, []string{"verb", "resource"})
+
+// apiRequestCollectors are the collectors of this file, registered together.
+func apiRequestCollectors() prometheus.Collector {
+	return collectorsOf([]prometheus.Collector{apiRequests, apiRequestDuration})
+}
+
+// countingTransport counts and times each request once it is answered.
 type countingTransport struct{ next http.RoundTripper }
 
-// countAPIRequests wraps a client transport (rest.Config.Wrap).
+// countAPIRequests wraps a client transport (rest.Config.Wrap). It sits below
+// client-go's rate limiter, so the time it measures excludes throttling.
 func countAPIRequests(rt http.RoundTripper) http.RoundTripper { return countingTransport{rt} }
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
+	took := time.Since(start)
 	code := "error"
 	if err == nil {
 		code = strconv.Itoa(resp.StatusCode)
 	}
 	verb, resource := describeRequest(req)
 	apiRequests.WithLabelValues(verb, resource, code).Inc()
+	apiRequestDuration.WithLabelValues(verb, resource).Observe(took.Seconds())
 	return resp, err
 }
 

@@ -44,7 +44,7 @@ func Run(ctx context.Context, o Options) error {
 	// Before any work queue exists: client-go binds a queue to the metrics
 	// provider installed when the queue is created.
 	metrics.InstallClientGoHooks()
-	if err := registerReplacing(apiRequests); err != nil {
+	if err := registerReplacing(apiRequestCollectors()); err != nil {
 		return fmt.Errorf("register API request metrics: %w", err)
 	}
 	cs, err := newClients(o)
