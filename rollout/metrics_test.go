@@ -2,12 +2,18 @@ package rollout
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
@@ -194,4 +200,116 @@ func durationObservations(t *testing.T, outcome string) observations {
 func describeStatus(ro *v1alpha1.Rollout) string {
 	st := ro.Status
 	return string(st.Phase) + " " + st.Message + " stable=" + st.StableRS + " current=" + st.CurrentPodHash
+}
+
+// TestStaleRetriesCountTheLaggingObject: a sync that finds the cache behind
+// its own last write stops, asks to look again staleRetry later, and counts
+// the retry under the object that lagged — and only there.
+func TestStaleRetriesCountTheLaggingObject(t *testing.T) {
+	ctx := context.Background()
+	key := cache.ObjectName{Namespace: "ns", Name: "web"}
+	cases := []struct {
+		name    string
+		lagging string
+		// lag runs syncs until the next one must meet a cache behind its
+		// own write to the lagging object.
+		lag func(t *testing.T, f *fixture)
+	}{
+		{name: "the Rollout is cached without the status it just wrote", lagging: lagRollout,
+			lag: func(t *testing.T, f *fixture) {
+				versionRolloutWrites(f)
+				f.refresh(ctx)
+				if _, err := f.c.sync(ctx, key); err != nil { // writes the first status
+					t.Fatal(err)
+				}
+			}},
+		{name: "the ReplicaSet it just created is not cached yet", lagging: lagReplicaSetCreated,
+			lag: func(t *testing.T, f *fixture) {
+				f.refresh(ctx)
+				if _, err := f.c.sync(ctx, key); err != nil { // creates the first ReplicaSet
+					t.Fatal(err)
+				}
+			}},
+		{name: "the Services it just switched are cached as before", lagging: lagService,
+			lag: func(t *testing.T, f *fixture) {
+				f.versionWrites("services")
+				for range 5 {
+					before, _ := f.kube.CoreV1().Services("ns").List(ctx, metav1.ListOptions{})
+					f.sync()
+					if f.selects("web-stable") == "" {
+						continue
+					}
+					f.refresh(ctx)
+					var lagging []any
+					for i := range before.Items {
+						lagging = append(lagging, &before.Items[i])
+					}
+					if err := f.kubeInf.Core().V1().Services().Informer().GetStore().Replace(lagging, ""); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				t.Fatal("the Services were never pointed at the first ReplicaSet")
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stable, canary := service("web-stable"), service("web-canary")
+			stable.UID, canary.UID = "svc-stable", "svc-canary"
+			f := newFixture(t, testRollout("web:1"), stable, canary)
+			tc.lag(t, f)
+			before := staleRetryCounts()
+			again, err := f.c.sync(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again != staleRetry {
+				t.Errorf("the sync asked to look again in %s, want %s", again, staleRetry)
+			}
+			after := staleRetryCounts()
+			for object, n := range after {
+				want := 0.0
+				if object == tc.lagging {
+					want = 1
+				}
+				if d := n - before[object]; d != want {
+					t.Errorf("stale retries on %s grew by %v, want %v", object, d, want)
+				}
+			}
+		})
+	}
+}
+
+// staleRetryCounts reads sluice_rollout_stale_retries_total by object (the
+// counter is process-wide, so callers compare with an earlier reading).
+func staleRetryCounts() map[string]float64 {
+	out := map[string]float64{}
+	for _, o := range []string{lagRollout, lagReplicaSet, lagReplicaSetCreated, lagService, lagAnalysisRun} {
+		out[o] = testutil.ToFloat64(staleRetries.WithLabelValues(o))
+	}
+	return out
+}
+
+// versionRolloutWrites makes the fake API give every Rollout write a new
+// resourceVersion, as etcd does, so the freshness tracker has versions to compare.
+func versionRolloutWrites(f *fixture) {
+	rv := 1000
+	f.sluice.PrependReactor("*", "rollouts", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		switch a.GetVerb() {
+		case "update", "patch":
+		default:
+			return false, nil, nil
+		}
+		handled, obj, err := clienttesting.ObjectReaction(f.sluice.Tracker())(a)
+		if err != nil || obj == nil {
+			return handled, obj, err
+		}
+		rv++
+		m, _ := meta.Accessor(obj)
+		m.SetResourceVersion(strconv.Itoa(rv))
+		if err := f.sluice.Tracker().Update(a.GetResource(), obj, m.GetNamespace()); err != nil {
+			return true, nil, err
+		}
+		return true, obj, nil
+	})
 }

@@ -42,7 +42,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		return 0, err
 	}
 	if c.freshness.Stale(cached) {
-		return staleRetry, nil
+		return retryStale(lagRollout), nil
 	}
 	if cached.DeletionTimestamp != nil {
 		return 0, nil // the garbage collector removes the owned ReplicaSets
@@ -56,10 +56,10 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		return 0, err
 	}
 	if anyStale(c.freshness, rss) {
-		return staleRetry, nil
+		return retryStale(lagReplicaSet), nil
 	}
 	if c.freshness.Missing(ro.UID, func(name string) bool { return containsName(rss, name) }) {
-		return staleRetry, nil // a ReplicaSet this controller created is not in the cache yet
+		return retryStale(lagReplicaSetCreated), nil // a ReplicaSet this controller created is not in the cache yet
 	}
 	rss, baselines := splitBaselines(rss)
 
@@ -83,12 +83,12 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 
 	in, svcs := c.observe(ro, newRS, rss, baselines, now)
 	if svcs.stale(c.freshness) {
-		return staleRetry, nil // a Service this controller switched is not in the cache yet
+		return retryStale(lagService), nil // a Service this controller switched is not in the cache yet
 	}
 	in.ExactPauseStarts = c.pauses.of(key)
 	runs, stale := c.observeRuns(ro, newRS.Labels[HashLabel])
 	if stale {
-		return staleRetry, nil // a run this controller labelled is not in the cache yet
+		return retryStale(lagAnalysisRun), nil // a run this controller labelled is not in the cache yet
 	}
 	analysisInput(&in, ro, runs.current)
 	decide := plan.Canary
