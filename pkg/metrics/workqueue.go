@@ -13,9 +13,10 @@ const (
 	queueNameLabel     = "name"
 )
 
-// queueDurationBuckets span 100µs to ~100s in factors of 4: a queue wait or a
-// reconcile anywhere in that range lands in a distinct bucket.
-var queueDurationBuckets = prometheus.ExponentialBuckets(0.0001, 4, 11)
+// queueDurationBuckets span 100µs to 2 min, fine between 5 and 500 ms: a
+// reaction under 100 ms is judged there, and a p95 interpolated inside a
+// factor-4 bucket (25.6–102.4 ms) could not tell 30 ms from 90 ms.
+var queueDurationBuckets = []float64{.0001, .0005, .001, .0025, .005, .01, .02, .03, .05, .075, .1, .15, .2, .3, .5, 1, 2.5, 5, 10, 30, 60, 120}
 
 var (
 	workqueueDepth = prometheus.NewGaugeVec(prometheus.GaugeOpts{
