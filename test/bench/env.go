@@ -124,7 +124,7 @@ func (e *env) setUp(ctx context.Context) error {
 			return err
 		}
 	}
-	if e.cfg.analysisRuns > 0 || e.cfg.analysisShare > 0 {
+	if e.cfg.analysisRuns > 0 || e.cfg.analysisShare > 0 || e.cfg.judgeShare > 0 {
 		if err := e.prepareExporter(ctx); err != nil {
 			return err
 		}

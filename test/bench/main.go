@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,8 @@ type config struct {
 	replicas      int
 	istioShare    float64
 	analysisShare float64
+	judgeShare    float64
+	baselineShare float64
 	qps           float64
 	burst         int
 	workers       int
@@ -62,6 +65,8 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.replicas, "replicas", 2, "replicas per Rollout")
 	fs.Float64Var(&c.istioShare, "istio-share", 0.25, "share of Rollouts routed through an Istio VirtualService (with stable/canary Services)")
 	fs.Float64Var(&c.analysisShare, "analysis-share", 0.25, "share of Rollouts with a Prometheus analysis step")
+	fs.Float64Var(&c.judgeShare, "judge-share", 0, "share of Rollouts with a baseline and a judge analysis step (canary against baseline)")
+	fs.Float64Var(&c.baselineShare, "baseline-share", 0, "share of Rollouts with a baseline and no analysis")
 	fs.Float64Var(&c.qps, "qps", 50, "the controller's --qps (sluice's default 50; the Argo Rollouts reference ran at 40)")
 	fs.IntVar(&c.burst, "burst", 100, "the controller's --burst")
 	fs.IntVar(&c.workers, "rollout-workers", 30, "the controller's --rollout-workers")
@@ -86,7 +91,8 @@ func parseFlags(args []string) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if c.n < 1 || c.replicas < 1 || c.istioShare < 0 || c.analysisShare < 0 || c.istioShare+c.analysisShare > 1 {
+	shares := []float64{c.istioShare, c.analysisShare, c.judgeShare, c.baselineShare}
+	if c.n < 1 || c.replicas < 1 || slices.Min(shares) < 0 || c.istioShare+c.analysisShare+c.judgeShare+c.baselineShare > 1 {
 		return nil, fmt.Errorf("need -n ≥ 1, --replicas ≥ 1 and shares in [0,1] that sum to at most 1")
 	}
 	if c.instanceID == "" {

@@ -42,14 +42,18 @@ const (
 
 var virtualServices = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "virtualservices"}
 
-// kindOf assigns kinds by index: the Istio share first, then the analysis
-// share, the rest plain.
+// kindOf assigns kinds by index: the Istio share first, then the analysis,
+// judge and baseline shares, the rest plain.
 func (c *config) kindOf(i int) string {
 	switch {
 	case float64(i) < c.istioShare*float64(c.n):
 		return kindIstio
 	case float64(i) < (c.istioShare+c.analysisShare)*float64(c.n):
 		return kindAnalysis
+	case float64(i) < (c.istioShare+c.analysisShare+c.judgeShare)*float64(c.n):
+		return kindJudge
+	case float64(i) < (c.istioShare+c.analysisShare+c.judgeShare+c.baselineShare)*float64(c.n):
+		return kindBaseline
 	}
 	return kindPlain
 }
@@ -58,10 +62,13 @@ func (c *config) kindOf(i int) string {
 func stepsOf(kind string) []v1alpha1.CanaryStep {
 	pause := v1alpha1.CanaryStep{Pause: &v1alpha1.RolloutPause{Duration: ptr.To(intstr.FromString(pauseDuration.String()))}}
 	steps := []v1alpha1.CanaryStep{{SetWeight: ptr.To[int32](50)}, pause}
-	if kind == kindAnalysis {
+	switch kind {
+	case kindAnalysis:
 		steps = append(steps, v1alpha1.CanaryStep{Analysis: &v1alpha1.RolloutAnalysis{
 			Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: templateName}},
 		}})
+	case kindJudge:
+		steps = append(steps, judgeStep())
 	}
 	return append(steps, v1alpha1.CanaryStep{SetWeight: ptr.To[int32](100)})
 }
@@ -91,7 +98,7 @@ func rolloutName(i int) string { return fmt.Sprintf("ro-%05d", i) }
 func (e *env) rollout(i int) *v1alpha1.Rollout {
 	name, kind := rolloutName(i), e.cfg.kindOf(i)
 	labels := map[string]string{"app": name}
-	canary := &v1alpha1.CanaryStrategy{Steps: stepsOf(kind)}
+	canary := &v1alpha1.CanaryStrategy{Steps: stepsOf(kind), Baseline: baselineOf(kind)}
 	if kind == kindIstio {
 		canary.StableService, canary.CanaryService = name+"-stable", name+"-canary"
 		canary.TrafficRouting = &v1alpha1.RolloutTrafficRouting{Istio: &v1alpha1.IstioTrafficRouting{

@@ -127,6 +127,11 @@ func (e *env) createRollouts(ctx context.Context) error {
 			return fmt.Errorf("create AnalysisTemplate: %w", err)
 		}
 	}
+	if e.cfg.judgeShare > 0 {
+		if err := e.createJudgeTemplate(ctx); err != nil {
+			return fmt.Errorf("create the judge's AnalysisTemplate: %w", err)
+		}
+	}
 	logf("creating %d Rollouts", e.cfg.n)
 	return parallel(ctx, e.cfg.n, func(ctx context.Context, i int) error {
 		ro := e.rollout(i)
