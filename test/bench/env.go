@@ -56,7 +56,9 @@ type env struct {
 	// controllerBin is the binary the controller runs from.
 	controllerBin string
 	sampler       *sampler
-	nsCreated     bool
+	// clusterMeter samples the CPU of the cluster's processes per phase.
+	clusterMeter *clusterMeter
+	nsCreated    bool
 	// sink receives the webhook notifications (--notifications).
 	sink *webhookSink
 
@@ -80,7 +82,7 @@ func connect(cfg *config) (*env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no local cluster (start one with `make cluster-up`): %w", err)
 	}
-	e := &env{cfg: cfg, root: root, namespace: cfg.instanceID, t0: time.Now()}
+	e := &env{cfg: cfg, root: root, namespace: cfg.instanceID, t0: time.Now(), clusterMeter: newClusterMeter(dir)}
 	if err := json.Unmarshal(raw, &e.info); err != nil {
 		return nil, fmt.Errorf("read %s/cluster.json: %w", dir, err)
 	}
@@ -120,7 +122,7 @@ func (e *env) setUp(ctx context.Context) error {
 		return err
 	}
 	if e.cfg.analysisRuns == 0 {
-		if err := e.ensurePodCapacity(ctx, e.cfg.n*peakPodsPerRollout(e.cfg.replicas)); err != nil {
+		if err := e.ensurePodCapacity(ctx, e.peakPods()); err != nil {
 			return err
 		}
 	}
@@ -184,7 +186,7 @@ func (e *env) deleteNamespace(ctx context.Context) error {
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete namespace %s: %w", e.namespace, err)
 	}
-	err = wait.PollUntilContextTimeout(ctx, time.Second, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, time.Second, namespaceDeleteLimit(e.peakPods()), true, func(ctx context.Context) (bool, error) {
 		_, err := e.kube.CoreV1().Namespaces().Get(ctx, e.namespace, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})

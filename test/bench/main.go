@@ -19,6 +19,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"slices"
@@ -52,6 +53,10 @@ type config struct {
 	extraNodes    int
 	dumpTimelines bool
 	notifications bool
+	// createRate and updateRate pace the deploy's creates and the wave's
+	// image patches (per second; 0 = all at once), see pacing.go.
+	createRate float64
+	updateRate float64
 
 	analysisRuns     int
 	analysisCount    int
@@ -71,7 +76,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.burst, "burst", 100, "the controller's --burst")
 	fs.IntVar(&c.workers, "rollout-workers", 30, "the controller's --rollout-workers")
 	fs.DurationVar(&c.idle, "idle", 5*time.Minute, "how long to measure the idle controller after the wave")
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Minute, "limit for each wait (first deploy, the wave, the analysis runs)")
+	fs.DurationVar(&c.timeout, "timeout", 0, "limit for each wait (first deploy, the wave, the analysis runs); 0 = 30m, or 0.4 s per Rollout when that is more")
 	fs.BoolVar(&c.leaderElect, "leader-elect", true, "run the controller with leader election, as installed (its Lease lives in the bench namespace)")
 	fs.BoolVar(&c.pprof, "pprof", false, "run the controller with --pprof and save a CPU profile of the wave and a heap profile after it")
 	fs.StringVar(&c.out, "out", ".bench", "directory for results, the controller's log and profiles")
@@ -81,6 +86,8 @@ func parseFlags(args []string) (*config, error) {
 	fs.BoolVar(&c.dumpTimelines, "dump-timelines", false, "write every observed change of the wave to --out/timelines.json (to check the latency derivation)")
 	fs.IntVar(&c.extraNodes, "extra-nodes", 0, "add at least this many KWOK nodes (more are added when the pods need them)")
 	fs.BoolVar(&c.notifications, "notifications", false, "subscribe every Rollout, with every built-in trigger, to a webhook the bench serves, and report the deliveries (compare with a run without)")
+	fs.Float64Var(&c.createRate, "create-rate", 0, "Rollouts created per second in the deploy (0 = all at once)")
+	fs.Float64Var(&c.updateRate, "update-rate", 0, "image patches per second in the wave (0 = all at once); spreads the wave so that the cluster keeps up")
 	fs.BoolVar(&c.keep, "keep", false, "leave the namespace and extra nodes in place (the controller is always stopped)")
 	fs.IntVar(&c.analysisRuns, "analysis-runs", 0, "instead of Rollouts, create this many standalone AnalysisRuns and measure their punctuality")
 	fs.IntVar(&c.analysisCount, "analysis-count", 60, "measurements per AnalysisRun (--analysis-runs)")
@@ -94,6 +101,20 @@ func parseFlags(args []string) (*config, error) {
 	shares := []float64{c.istioShare, c.analysisShare, c.judgeShare, c.baselineShare}
 	if c.n < 1 || c.replicas < 1 || slices.Min(shares) < 0 || c.istioShare+c.analysisShare+c.judgeShare+c.baselineShare > 1 {
 		return nil, fmt.Errorf("need -n ≥ 1, --replicas ≥ 1 and shares in [0,1] that sum to at most 1")
+	}
+	for _, r := range []struct {
+		name  string
+		value float64
+	}{{"--create-rate", c.createRate}, {"--update-rate", c.updateRate}} {
+		if !(r.value >= 0) || math.IsInf(r.value, 0) {
+			return nil, fmt.Errorf("%s %g: want Rollouts per second ≥ 0 (0 = all at once)", r.name, r.value)
+		}
+	}
+	if c.timeout < 0 {
+		return nil, fmt.Errorf("--timeout %s: want a duration ≥ 0 (0 = scaled with -n)", c.timeout)
+	}
+	if c.timeout == 0 {
+		c.timeout = waitLimit(max(c.n, c.analysisRuns))
 	}
 	if c.instanceID == "" {
 		c.instanceID = "bench-" + utilrand.String(5)
@@ -129,7 +150,7 @@ func run(ctx context.Context, cfg *config) (err error) {
 	}
 	defer func() {
 		// Teardown must run after an interrupt too: use a fresh context.
-		cleanup, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		cleanup, cancel := context.WithTimeout(context.Background(), teardownLimit(env.peakPods()))
 		defer cancel()
 		if terr := env.teardown(cleanup); terr != nil {
 			logf("teardown: %v", terr)

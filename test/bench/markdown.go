@@ -15,6 +15,7 @@ func (r *report) markdown() string {
 		r.Version, r.ControllerBuilt.Format("2006-01-02 15:04 UTC"), r.Machine.CPUs, r.Machine.Model, r.Machine.MemGiB, r.Machine.Kernel)
 	fmt.Fprintf(&b, "%d replicas, kinds %v, %d rollout workers, leader election %v, %d extra KWOK nodes, idle %.0f s.\n\n",
 		s.Replicas, kindsText(s.Kinds), s.Workers, s.LeaderElect, s.ExtraNodes, s.IdleSeconds)
+	r.pacingNote(&b)
 	if r.Analysis != nil {
 		r.analysisSummary(&b)
 	} else {
@@ -22,6 +23,7 @@ func (r *report) markdown() string {
 	}
 	r.notificationsSummary(&b)
 	r.phaseTable(&b)
+	r.clusterTable(&b)
 	r.requestTable(&b)
 	if r.Analysis == nil {
 		r.reactionTable(&b)

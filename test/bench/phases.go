@@ -62,6 +62,7 @@ func (e *env) startPhase(name string) {
 	now := time.Now()
 	cpu, _ := cpuSeconds(e.controller.pid)
 	self, _ := cpuSeconds(os.Getpid())
+	e.markClusterPhase(name)
 	snap, err := e.controller.scrape()
 	if err != nil {
 		snap = emptySnapshot() // before the metrics server is up: nothing counted yet

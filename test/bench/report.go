@@ -39,6 +39,9 @@ type report struct {
 	Events *eventTally `json:"events,omitempty"`
 	// Notifications is set by --notifications.
 	Notifications *notifyResult `json:"notifications,omitempty"`
+	// Cluster is the CPU of every process of the run per phase: the
+	// cluster's, the controller's and the bench's (clustercpu.go).
+	Cluster *clusterCPU `json:"clusterCPU,omitempty"`
 }
 
 type machine struct {
@@ -61,6 +64,10 @@ type settings struct {
 	Notifications bool           `json:"notifications"`
 	InstanceID    string         `json:"instanceID"`
 	ControllerArg string         `json:"controllerArgs,omitempty"`
+	// CreateRate and UpdateRate are --create-rate and --update-rate:
+	// Rollouts created and images changed per second, 0 = all at once.
+	CreateRate float64 `json:"createRate"`
+	UpdateRate float64 `json:"updateRate"`
 }
 
 type waveResult struct {
@@ -96,6 +103,7 @@ func (e *env) newReport(mode string) *report {
 		N: n, Replicas: e.cfg.replicas, Kinds: kinds, QPS: e.cfg.qps, Burst: e.cfg.burst,
 		Workers: e.cfg.workers, LeaderElect: e.cfg.leaderElect, IdleSeconds: e.cfg.idle.Seconds(),
 		ExtraNodes: len(e.nodes), Notifications: e.cfg.notifications, InstanceID: e.cfg.instanceID, ControllerArg: e.cfg.controllerArg,
+		CreateRate: e.cfg.createRate, UpdateRate: e.cfg.updateRate,
 	}
 	return r
 }
@@ -103,6 +111,7 @@ func (e *env) newReport(mode string) *report {
 // finish copies the phases and the derived totals into the report.
 func (r *report) finish(e *env) {
 	r.Phases = e.phases
+	r.Cluster = e.clusterMeter.result()
 	r.ListsAfterStartup = map[string]float64{}
 	for _, p := range r.Phases {
 		if p.Name == "startup" {

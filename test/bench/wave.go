@@ -59,6 +59,9 @@ func runRolloutBench(ctx context.Context, e *env) (*report, error) {
 		wave[name] = rolloutWave{kind: e.cfg.kindOf(i), oldHash: ro.Status.StableRS}
 	}
 
+	// Only the wave's observations are analysed; the deploy's would double
+	// what the bench holds at N=10,000.
+	o.forgetBefore(e.since())
 	e.startPhase("update")
 	profileDone := e.profileWave()
 	waveStart := e.since()
@@ -108,13 +111,14 @@ func runRolloutBench(ctx context.Context, e *env) (*report, error) {
 		logf("events: %v", err)
 	}
 
+	timelines := o.timelines() // one sorted copy: at N=10,000 each is hundreds of MiB
 	if e.cfg.dumpTimelines {
-		if err := dumpTimelines(filepath.Join(e.cfg.out, "timelines.json"), o.timelines(), wave); err != nil {
+		if err := dumpTimelines(filepath.Join(e.cfg.out, "timelines.json"), timelines, wave); err != nil {
 			logf("dump timelines: %v", err)
 		}
 	}
-	rep.Wave.Analysis = analyseWave(o.timelines(), wave)
-	rep.Wave.Seconds = lastHealthy(o.timelines(), wave) - secs(waveStart)
+	rep.Wave.Analysis = analyseWave(timelines, wave)
+	rep.Wave.Seconds = lastHealthy(timelines, wave) - secs(waveStart)
 	rep.finish(e)
 	return rep, nil
 }
@@ -132,8 +136,8 @@ func (e *env) createRollouts(ctx context.Context) error {
 			return fmt.Errorf("create the judge's AnalysisTemplate: %w", err)
 		}
 	}
-	logf("creating %d Rollouts", e.cfg.n)
-	return parallel(ctx, e.cfg.n, func(ctx context.Context, i int) error {
+	logf("creating %d Rollouts, %s", e.cfg.n, rateText(e.cfg.createRate, e.cfg.n, "sent"))
+	return parallelPaced(ctx, e.cfg.n, pacing{e.cfg.createRate}, func(ctx context.Context, i int) error {
 		ro := e.rollout(i)
 		if e.cfg.kindOf(i) == kindIstio {
 			svcs, vs := e.routingObjects(ro.Name)
@@ -156,10 +160,10 @@ func (e *env) createRollouts(ctx context.Context) error {
 // patchImages changes every Rollout's image as fast as the bench can, and
 // records when each patch was sent and answered.
 func (e *env) patchImages(ctx context.Context, o *observer, wave map[string]rolloutWave) error {
-	logf("changing the image of %d Rollouts", len(wave))
+	logf("changing the image of %d Rollouts, %s", len(wave), rateText(e.cfg.updateRate, e.cfg.n, "sent"))
 	body := fmt.Appendf(nil, `[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, imageV2)
 	var mu sync.Mutex
-	return parallel(ctx, e.cfg.n, func(ctx context.Context, i int) error {
+	return parallelPaced(ctx, e.cfg.n, pacing{e.cfg.updateRate}, func(ctx context.Context, i int) error {
 		name := rolloutName(i)
 		sent := e.since()
 		if _, err := e.sluice.SluiceV1alpha1().Rollouts(e.namespace).Patch(ctx, name, types.JSONPatchType, body, metav1.PatchOptions{}); err != nil {
@@ -200,7 +204,7 @@ func (e *env) waitSettled(ctx context.Context, o *observer, image string) error 
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		case <-time.After(settlePoll(e.cfg.n)):
 		}
 	}
 }
@@ -211,8 +215,9 @@ func (e *env) waitSettled(ctx context.Context, o *observer, image string) error 
 // to its cost, not to the idle phase.
 func (e *env) waitEventsDrained(ctx context.Context) error {
 	deadline := time.Now().Add(e.cfg.timeout)
+	every, quietScrapes := drainPoll(e.cfg.n)
 	last, quiet := -1.0, 0
-	for quiet < 4 {
+	for quiet < quietScrapes {
 		snap, err := e.controller.scrape()
 		if err != nil {
 			return err
@@ -234,7 +239,7 @@ func (e *env) waitEventsDrained(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(every):
 		}
 	}
 	return nil
@@ -293,6 +298,12 @@ func lastHealthy(timelines map[string][]obs, wave map[string]rolloutWave) float6
 // parallel runs f for 0..n-1 on clientWorkers goroutines and returns the
 // first error; conflicts and throttling are retried by client-go, not here.
 func parallel(ctx context.Context, n int, f func(context.Context, int) error) error {
+	return parallelPaced(ctx, n, pacing{}, f)
+}
+
+// parallelPaced is parallel with item i handed to a worker no earlier than
+// the pacing schedule says (later when every worker is busy).
+func parallelPaced(ctx context.Context, n int, pace pacing, f func(context.Context, int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	next := make(chan int)
@@ -309,8 +320,12 @@ func parallel(ctx context.Context, n int, f func(context.Context, int) error) er
 			}
 		})
 	}
+	start := time.Now()
 feed:
 	for i := range n {
+		if !pace.waitTurn(ctx, start, i) {
+			break feed
+		}
 		select {
 		case next <- i:
 		case <-ctx.Done():
