@@ -12,8 +12,8 @@ import (
 )
 
 // snapshot is what the bench reads from the controller's /metrics at a phase
-// boundary. Counters only: a phase's numbers are the difference of two
-// snapshots.
+// boundary. Counters and histograms only: a phase's numbers are the difference
+// of two snapshots.
 type snapshot struct {
 	// requests by "verb resource" (sluice_api_requests_total, summed over codes).
 	requests map[string]float64
@@ -31,6 +31,16 @@ type snapshot struct {
 	// reconcile, a key's wait in a work queue (Rollouts and AnalysisRuns), an
 	// API request.
 	reconcileSum, queueSum, queueCount, apiSum, apiCount float64
+
+	// Histograms for the phase breakdown (breakdown.go): each work queue's
+	// wait by queue name, the Rollout reconcile, and the controller's API
+	// request latency by "verb resource".
+	queueWait     map[string]histogram
+	reconcile     histogram
+	clientLatency map[string]histogram
+	// staleRetries are Rollout syncs that met a cache behind their own
+	// write, by the object that lagged.
+	staleRetries map[string]float64
 }
 
 func (p *controllerProc) scrape() (*snapshot, error) {
@@ -61,10 +71,20 @@ func (p *controllerProc) scrape() (*snapshot, error) {
 	for _, m := range families["sluice_rollout_reconcile_duration_seconds"].GetMetric() {
 		s.reconciles += float64(m.GetHistogram().GetSampleCount())
 		s.reconcileSum += m.GetHistogram().GetSampleSum()
+		s.reconcile = s.reconcile.plus(histogramOf(m.GetHistogram()))
 	}
 	for _, m := range families["workqueue_queue_duration_seconds"].GetMetric() {
-		s.queueSum += m.GetHistogram().GetSampleSum() // rollouts and analysisruns
+		s.queueSum += m.GetHistogram().GetSampleSum() // every queue
 		s.queueCount += float64(m.GetHistogram().GetSampleCount())
+		name := label(m, "name")
+		s.queueWait[name] = s.queueWait[name].plus(histogramOf(m.GetHistogram()))
+	}
+	for _, m := range families["sluice_api_request_duration_seconds"].GetMetric() {
+		key := label(m, "verb") + " " + label(m, "resource")
+		s.clientLatency[key] = s.clientLatency[key].plus(histogramOf(m.GetHistogram()))
+	}
+	for _, m := range families["sluice_rollout_stale_retries_total"].GetMetric() {
+		s.staleRetries[label(m, "object")] += m.GetCounter().GetValue()
 	}
 	for _, m := range families["rest_client_request_duration_seconds"].GetMetric() {
 		s.apiSum += m.GetHistogram().GetSampleSum()
@@ -80,7 +100,8 @@ func (p *controllerProc) scrape() (*snapshot, error) {
 }
 
 func emptySnapshot() *snapshot {
-	return &snapshot{requests: map[string]float64{}, failed: map[string]float64{}, events: map[string]float64{}}
+	return &snapshot{requests: map[string]float64{}, failed: map[string]float64{}, events: map[string]float64{},
+		queueWait: map[string]histogram{}, clientLatency: map[string]histogram{}, staleRetries: map[string]float64{}}
 }
 
 func label(m *dto.Metric, name string) string {

@@ -23,6 +23,11 @@ type waveAnalysis struct {
 	Writes []stepWrites `json:"writesPerRollout"`
 	// NotHealthy counts Rollouts whose timeline never showed Healthy.
 	NotHealthy int `json:"notHealthy"`
+	// WatchLag is per Rollout from its image patch's response to the bench's
+	// watch showing the new generation, ImagePatch the patch's round trip,
+	// both in ms (breakdown.go).
+	WatchLag   dist `json:"watchLagMs"`
+	ImagePatch dist `json:"imagePatchMs"`
 }
 
 // reaction is one kind of event → action latency.
@@ -110,6 +115,7 @@ func analyseWave(timelines map[string][]obs, wave map[string]rolloutWave) waveAn
 		return a.order < b.order
 	})
 	out.PodsReady = distOf(podsReady)
+	out.WatchLag, out.ImagePatch = watchLag(timelines, wave)
 	for key, n := range writes {
 		out.Writes = append(out.Writes, stepWrites{Kind: key[0], Step: key[1], Object: key[2], PerRollout: float64(n) / float64(count[key[0]])})
 	}

@@ -27,6 +27,7 @@ func (r *report) markdown() string {
 	r.requestTable(&b)
 	if r.Analysis == nil {
 		r.reactionTable(&b)
+		r.breakdownTable(&b)
 		r.writesTable(&b)
 		r.eventsTable(&b)
 	}
@@ -148,6 +149,56 @@ func (r *report) reactionTable(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s | %s | %s | %d | %.0f | %.0f | %.0f | %.0f |\n", x.Kind, x.Trigger, x.Action, x.Ms.Count, x.Ms.P50, x.Ms.P95, x.Ms.Max, x.Ms.Min)
 	}
 	b.WriteString("\n")
+}
+
+// breakdownTable is "where event → action goes" in the update phase: the
+// parts a reaction is made of, each with its own p50 / p95.
+func (r *report) breakdownTable(b *strings.Builder) {
+	upd := r.phase("update")
+	if upd == nil || upd.Breakdown == nil {
+		return
+	}
+	bd, a := upd.Breakdown, r.Wave.Analysis
+	b.WriteString("p50 / p95 of histograms are interpolated inside their buckets (the controller's: 5, 10, 20, 30, 50, 75, 100, 150, 200 ms …; " +
+		"kube-apiserver's: 5, 25, 50, 100, 200 ms …), means are exact. The API server's rows count every client's requests of that verb and resource.\n\n")
+	b.WriteString("| where event → action goes (update phase) | p50 ms | p95 ms | mean ms | count |\n|---|---|---|---|---|\n")
+	row := func(name string, p50, p95, mean, count float64) {
+		fmt.Fprintf(b, "| %s | %.1f | %.1f | %.1f | %.0f |\n", name, p50, p95, mean, count)
+	}
+	stat := func(name string, s latencyStat) {
+		if s.Count > 0 {
+			row(name, s.P50, s.P95, s.Mean, s.Count)
+		}
+	}
+	row("watch lag: the bench's image patch answered → its watch shows the new generation", a.WatchLag.P50, a.WatchLag.P95, a.WatchLag.Mean, float64(a.WatchLag.Count))
+	row("the bench's image patch, sent → answered (bench)", a.ImagePatch.P50, a.ImagePatch.P95, a.ImagePatch.Mean, float64(a.ImagePatch.Count))
+	for _, q := range sortedKeys(bd.QueueWait) {
+		stat(fmt.Sprintf("wait in the %s work queue", q), bd.QueueWait[q])
+	}
+	stat("Rollout reconcile (its API calls included)", bd.Reconcile)
+	for _, rl := range bd.Requests {
+		if !rl.isWrite() {
+			continue
+		}
+		name := rl.Verb + " " + rl.Resource
+		if name == benchImagePatch && rl.Controller.Count == 0 {
+			stat(name+" (the bench's image patch), API server", rl.APIServer)
+			continue
+		}
+		stat(name+", controller", rl.Controller)
+		if bd.ServerScraped {
+			stat(name+", API server", rl.APIServer)
+		}
+	}
+	var lagged []string
+	for _, o := range sortedKeys(bd.StaleRetries) {
+		lagged = append(lagged, fmt.Sprintf("%s %.0f", o, bd.StaleRetries[o]))
+	}
+	detail := "none"
+	if len(lagged) > 0 {
+		detail = strings.Join(lagged, ", ")
+	}
+	fmt.Fprintf(b, "| cache behind the controller's own write: stale retries per Rollout, each looking again 50 ms later (%s) | | | | %.2f |\n\n", detail, bd.StaleRetriesPerRollout)
 }
 
 func (r *report) writesTable(b *strings.Builder) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"sort"
 	"strings"
@@ -45,6 +46,9 @@ type phaseResult struct {
 	ReconcileMs float64 `json:"meanReconcileMs"`
 	QueueWaitMs float64 `json:"meanQueueWaitMs"`
 	APIMs       float64 `json:"meanAPIRequestMs"`
+	// Breakdown has p50 / p95 of the same by queue and by request, beside the
+	// API server's own latency (breakdown.go).
+	Breakdown *phaseBreakdown `json:"breakdown,omitempty"`
 }
 
 // openPhase is the phase being measured.
@@ -54,6 +58,9 @@ type openPhase struct {
 	cpu   float64
 	self  float64
 	snap  *snapshot
+	// server is kube-apiserver's request latency at the phase's start (nil
+	// when its /metrics could not be read).
+	server serverLatency
 }
 
 // startPhase ends the current phase (recording it) and starts the next; an
@@ -67,17 +74,33 @@ func (e *env) startPhase(name string) {
 	if err != nil {
 		snap = emptySnapshot() // before the metrics server is up: nothing counted yet
 	}
+	server := e.scrapeServerLatency()
 	peak := e.sampler.takePeak()
 	if p := e.open; p != nil {
 		r := p.result(now, cpu, peak, snap, e.perRolloutDivisor())
 		r.BenchCPUSeconds = self - p.self
+		r.Breakdown = breakdownBetween(p.snap, snap, p.server, server, e.perRolloutDivisor())
 		e.phases = append(e.phases, r)
 		logf("phase %s: %.1fs, %.2f CPU s, peak RSS %.0f MiB", p.name, now.Sub(p.start).Seconds(), cpu-p.cpu, float64(peak)/(1<<20))
 	}
 	e.open = nil
 	if name != "" {
-		e.open = &openPhase{name: name, start: now, cpu: cpu, self: self, snap: snap}
+		e.open = &openPhase{name: name, start: now, cpu: cpu, self: self, snap: snap, server: server}
 	}
+}
+
+// scrapeServerLatency reads the API server's request latency for a phase
+// boundary; nil (and a log line) when it cannot, which leaves the phase's
+// server columns empty instead of failing the run.
+func (e *env) scrapeServerLatency() serverLatency {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := e.scrapeAPIServer(ctx)
+	if err != nil {
+		logf("API server latency: %v", err)
+		return nil
+	}
+	return s
 }
 
 func (p *openPhase) result(now time.Time, cpu float64, peak uint64, snap *snapshot, per int) phaseResult {
