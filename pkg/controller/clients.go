@@ -54,7 +54,14 @@ func newClients(o Options) (*clients, error) {
 	if cs.events, err = kubernetes.NewForConfig(eventsCfg); err != nil {
 		return nil, fmt.Errorf("build events client: %w", err)
 	}
-	if cs.sluice, err = sluiceclient.NewForConfig(cfg); err != nil {
+	// The sluice client carries the Rollout status writes. Its limiter has the
+	// same budget as the others but sends the writes a user is waiting to see
+	// (a phase, a step, a pause ended) ahead of ordinary ones queued before
+	// them (prioritylimiter.go). The copy keeps that limiter to this client:
+	// the clients built from cfg below have limiters of their own.
+	sluiceCfg := rest.CopyConfig(cfg)
+	sluiceCfg.RateLimiter = newPriorityLimiter(o.QPS, o.Burst)
+	if cs.sluice, err = sluiceclient.NewForConfig(sluiceCfg); err != nil {
 		return nil, fmt.Errorf("build sluice client: %w", err)
 	}
 	// The notifications ledger gets a client (and so a rate limiter) of its
