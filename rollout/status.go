@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/sluice-dev/sluice/internal/priority"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -363,6 +364,9 @@ func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, st v
 	}
 	out := ro.DeepCopy()
 	out.Status = st
+	// A write that moves the rollout on (a step, a pause ended) goes ahead of
+	// ordinary requests queued in the client's rate limiter.
+	ctx = priority.With(ctx, statusWriteLevel(&ro.Status, &st))
 	written, err := c.sluice.SluiceV1alpha1().Rollouts(ro.Namespace).UpdateStatus(ctx, out, metav1.UpdateOptions{})
 	if err != nil {
 		return 0, fmt.Errorf("update status: %w", err)
