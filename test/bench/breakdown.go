@@ -104,6 +104,12 @@ func (rl requestLatency) isWrite() bool {
 	return false
 }
 
+// offPath tells the requests no reaction waits for: Events (a client of
+// their own) and the process's Lease and discovery.
+func (rl requestLatency) offPath() bool {
+	return strings.HasPrefix(rl.Resource, "events") || processOverhead(rl.Resource)
+}
+
 // watchLag is, per Rollout of the wave, the time from its image patch's
 // response to the bench's watch delivering the Rollout's new generation (the
 // patch is the only spec change, so the first change of generation after it
