@@ -12,8 +12,9 @@ import (
 
 // priorityLimiter is the sluice client's rate limiter: the same budget as
 // client-go's token bucket (qps, burst), but when requests queue for it, those
-// whose context is marked priority.UserVisible are sent before every waiting
-// ordinary one, each kind in order of arrival.
+// whose context is marked priority.UserVisible are sent before the waiting
+// ordinary ones, each kind in order of arrival — unless an ordinary one has
+// waited ordinaryWaitsAtMost.
 //
 // Why: under load the client's queue is seconds long, and a status write that
 // moves a Rollout on (a pause ended, a step done) waited behind counts-only
@@ -55,8 +56,14 @@ func newPriorityLimiter(qps float32, burst int) *priorityLimiter {
 	return newPriorityLimiterWithClock(qps, burst, realWakeClock{})
 }
 
+// ordinaryWaitsAtMost is how long an ordinary request waits before it goes
+// ahead of user-visible ones that came after it (see tokenLines): long enough
+// for a burst of transitions to go first, short enough that an AnalysisRun or
+// a counts write is not held up for a whole wave.
+const ordinaryWaitsAtMost = 5 * time.Second
+
 func newPriorityLimiterWithClock(qps float32, burst int, clock wakeClock) *priorityLimiter {
-	return &priorityLimiter{qps: qps, clock: clock, lines: newTokenLines(float64(qps), burst, clock.Now())}
+	return &priorityLimiter{qps: qps, clock: clock, lines: newTokenLines(float64(qps), burst, ordinaryWaitsAtMost, clock.Now())}
 }
 
 // Wait blocks until the request may be sent, in its context's priority's line.
@@ -75,7 +82,7 @@ func (p *priorityLimiter) join(level priority.Level) *ticket {
 	t := &ticket{level: level, ready: make(chan struct{})}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.lines.join(t)
+	p.lines.join(t, p.clock.Now())
 	p.serveLocked()
 	return t
 }

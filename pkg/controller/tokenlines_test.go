@@ -9,13 +9,19 @@ import (
 
 var lineStart = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 
-// queued joins tickets of the given levels, in that order, named for the
-// failure messages.
+// noAging is an agedAfter no test reaches: strict priority.
+const noAging = time.Hour
+
+// queued joins tickets of the given levels at lineStart, in that order.
 func queued(l *tokenLines, levels ...priority.Level) []*ticket {
+	return queuedAt(l, lineStart, levels...)
+}
+
+func queuedAt(l *tokenLines, now time.Time, levels ...priority.Level) []*ticket {
 	var ts []*ticket
 	for _, level := range levels {
 		t := &ticket{level: level}
-		l.join(t)
+		l.join(t, now)
 		ts = append(ts, t)
 	}
 	return ts
@@ -64,7 +70,7 @@ func equalInts(a, b []int) bool {
 // A user-visible request that arrives after ordinary ones already waiting is
 // sent before all of them; within a level, first come first served.
 func TestUserVisibleTicketsGoBeforeOrdinaryOnesQueuedEarlier(t *testing.T) {
-	l := newTokenLines(10, 1, lineStart)
+	l := newTokenLines(10, 1, noAging, lineStart)
 	if !l.take(lineStart) {
 		t.Fatal("a full bucket must grant the first request")
 	}
@@ -80,7 +86,7 @@ func TestUserVisibleTicketsGoBeforeOrdinaryOnesQueuedEarlier(t *testing.T) {
 // Priority changes the order, never the rate: one token per 1/qps once the
 // burst is spent, whatever the levels.
 func TestPriorityKeepsTheRate(t *testing.T) {
-	l := newTokenLines(4, 2, lineStart)
+	l := newTokenLines(4, 2, noAging, lineStart)
 	o, v := priority.Ordinary, priority.UserVisible
 	queued(l, o, v, o, v, o, v)
 	granted, next := l.serve(lineStart)
@@ -108,7 +114,7 @@ func TestPriorityKeepsTheRate(t *testing.T) {
 
 // A burst is served at once; an idle bucket saves up to burst, not more.
 func TestBucketSavesUpToTheBurst(t *testing.T) {
-	l := newTokenLines(10, 3, lineStart)
+	l := newTokenLines(10, 3, noAging, lineStart)
 	for i := range 3 {
 		if !l.take(lineStart) {
 			t.Fatalf("request %d of a burst of 3 refused", i+1)
@@ -130,7 +136,7 @@ func TestBucketSavesUpToTheBurst(t *testing.T) {
 // TryAccept never jumps a line: a token earned while tickets wait is theirs,
 // even before the wake-up that hands it over.
 func TestTakeNeverOvertakesWaitingTickets(t *testing.T) {
-	l := newTokenLines(10, 1, lineStart)
+	l := newTokenLines(10, 1, noAging, lineStart)
 	l.take(lineStart)
 	queued(l, priority.Ordinary)
 	if _, next := l.serve(lineStart); next == 0 {
@@ -143,7 +149,7 @@ func TestTakeNeverOvertakesWaitingTickets(t *testing.T) {
 
 // A cancelled ticket leaves its line; the one behind it moves up.
 func TestLeavingBeforeTheGrantFreesThePlace(t *testing.T) {
-	l := newTokenLines(10, 1, lineStart)
+	l := newTokenLines(10, 1, noAging, lineStart)
 	l.take(lineStart)
 	all := queued(l, priority.Ordinary, priority.Ordinary)
 	l.serve(lineStart)
@@ -158,7 +164,7 @@ func TestLeavingBeforeTheGrantFreesThePlace(t *testing.T) {
 // A ticket cancelled after its grant (its request is never sent) gives the
 // token back: the next ticket gets it at once, not a token later.
 func TestLeavingAfterTheGrantGivesTheTokenBack(t *testing.T) {
-	l := newTokenLines(10, 1, lineStart)
+	l := newTokenLines(10, 1, noAging, lineStart)
 	all := queued(l, priority.UserVisible, priority.Ordinary)
 	granted, _ := l.serve(lineStart)
 	if len(granted) != 1 || granted[0] != all[0] {
@@ -178,7 +184,7 @@ func TestLeavingAfterTheGrantGivesTheTokenBack(t *testing.T) {
 // error must not make the limiter wait a round more).
 func TestNextTokenIsThereWhenPromised(t *testing.T) {
 	for _, qps := range []float64{3, 7, 40, 50, 333} {
-		l := newTokenLines(qps, 1, lineStart)
+		l := newTokenLines(qps, 1, noAging, lineStart)
 		l.take(lineStart)
 		all := queued(l, priority.Ordinary, priority.Ordinary, priority.Ordinary)
 		now := lineStart
@@ -191,5 +197,51 @@ func TestNextTokenIsThereWhenPromised(t *testing.T) {
 				t.Fatalf("qps %v: at the promised time of token %d granted %d tickets", qps, i+1, len(granted))
 			}
 		}
+	}
+}
+
+// An ordinary ticket is not starved by a steady stream of user-visible ones:
+// once it has waited agedAfter it goes before those that came after it.
+func TestAnOrdinaryTicketGoesOnceItHasWaitedAgedAfter(t *testing.T) {
+	l := newTokenLines(1, 1, 3*time.Second, lineStart)
+	l.take(lineStart)
+	ordinary := queued(l, priority.Ordinary)[0]
+	var order []string
+	for sec := 1; sec <= 5; sec++ {
+		now := lineStart.Add(time.Duration(sec) * time.Second)
+		queuedAt(l, now, priority.UserVisible) // one more user-visible request every second
+		granted, _ := l.serve(now)
+		for _, g := range granted {
+			if g == ordinary {
+				order = append(order, "ordinary")
+			} else {
+				order = append(order, "visible")
+			}
+		}
+	}
+	want := []string{"visible", "visible", "ordinary", "visible", "visible"}
+	if len(order) != len(want) {
+		t.Fatalf("granted %v, want %v", order, want)
+	}
+	for i := range want {
+		if order[i] != want[i] {
+			t.Fatalf("granted %v, want %v (the ordinary ticket at 3 s, when it has waited agedAfter)", order, want)
+		}
+	}
+}
+
+// Among tickets that have all waited agedAfter, arrival decides, not level.
+func TestAgedTicketsGoInArrivalOrder(t *testing.T) {
+	l := newTokenLines(1, 1, 2*time.Second, lineStart)
+	l.take(lineStart)
+	visible := queuedAt(l, lineStart, priority.UserVisible)[0]
+	ordinary := queuedAt(l, lineStart.Add(100*time.Millisecond), priority.Ordinary)[0]
+	granted, _ := l.serve(lineStart.Add(5 * time.Second))
+	if len(granted) != 1 || granted[0] != visible {
+		t.Fatal("the user-visible ticket came first and should go first")
+	}
+	granted, _ = l.serve(lineStart.Add(6 * time.Second))
+	if len(granted) != 1 || granted[0] != ordinary {
+		t.Fatal("the ordinary ticket should go next")
 	}
 }
