@@ -15,6 +15,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/sluice-dev/sluice/internal/freshness"
+	"github.com/sluice-dev/sluice/internal/priority"
 	v1alpha1 "github.com/sluice-dev/sluice/pkg/apis/rollouts/v1alpha1"
 	"github.com/sluice-dev/sluice/rollout/plan"
 )
@@ -96,6 +97,11 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		decide = plan.BlueGreen
 	}
 	p := decide(in)
+	// The requests this sync makes on its way to a transition users see (the
+	// AnalysisRun of the step it moves to) wait in the client's rate limiter at
+	// that transition's priority, so its status write is not held up behind
+	// its own prerequisites. writeStatus judges the final status again.
+	ctx = priority.With(ctx, statusWriteLevel(&ro.Status, &p.Status))
 	logger.V(4).Info("Planned", "replicas", p.Replicas, "step", ptrValue(p.Status.CurrentStepIndex),
 		"stableService", p.StableServiceHash, "canaryService", p.CanaryServiceHash,
 		"activeService", p.ActiveServiceHash, "previewService", p.PreviewServiceHash)
