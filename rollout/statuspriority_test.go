@@ -119,11 +119,12 @@ func TestStatusWriteLevelStepIndexAppearingAtZero(t *testing.T) {
 }
 
 // levelRecorder wraps the sluice client and records the priority of each
-// status write's context.
+// status write's context (and of each AnalysisRun create's in runLevels).
 type levelRecorder struct {
 	sluiceclient.Interface
-	mu     *sync.Mutex
-	levels *[]priority.Level
+	mu        *sync.Mutex
+	levels    *[]priority.Level
+	runLevels *[]priority.Level
 }
 
 func (r levelRecorder) SluiceV1alpha1() typedv1alpha1.SluiceV1alpha1Interface {
@@ -137,6 +138,24 @@ type levelRecorderV1 struct {
 
 func (v levelRecorderV1) Rollouts(namespace string) typedv1alpha1.RolloutInterface {
 	return levelRecorderRollouts{v.SluiceV1alpha1Interface.Rollouts(namespace), v.r}
+}
+
+func (v levelRecorderV1) AnalysisRuns(namespace string) typedv1alpha1.AnalysisRunInterface {
+	return levelRecorderRuns{v.SluiceV1alpha1Interface.AnalysisRuns(namespace), v.r}
+}
+
+type levelRecorderRuns struct {
+	typedv1alpha1.AnalysisRunInterface
+	r levelRecorder
+}
+
+func (w levelRecorderRuns) Create(ctx context.Context, run *v1alpha1.AnalysisRun, opts metav1.CreateOptions) (*v1alpha1.AnalysisRun, error) {
+	w.r.mu.Lock()
+	if w.r.runLevels != nil {
+		*w.r.runLevels = append(*w.r.runLevels, priority.Of(ctx))
+	}
+	w.r.mu.Unlock()
+	return w.AnalysisRunInterface.Create(ctx, run, opts)
 }
 
 type levelRecorderRollouts struct {
@@ -218,5 +237,28 @@ func TestStatusWritesCarryTheirPriority(t *testing.T) {
 	}
 	if counts := taken(); len(counts) != 1 || counts[0] != priority.Ordinary {
 		t.Errorf("the counts-only write's levels %v, want one Ordinary", counts)
+	}
+}
+
+// The AnalysisRun an analysis step needs is created in the sync that moves the
+// Rollout to that step, before the status write that records it: the create
+// waits at the transition's priority, or the user-visible write would queue
+// behind its own ordinary prerequisite.
+func TestAnalysisRunOfANewStepIsCreatedAtTheTransitionsPriority(t *testing.T) {
+	ro, template := analysisRollout("web:1")
+	f := newFixture(t, ro, template, service("web-stable"), service("web-canary"))
+	var mu sync.Mutex
+	var levels, runLevels []priority.Level
+	f.c.sluice = levelRecorder{Interface: f.sluice, mu: &mu, levels: &levels, runLevels: &runLevels}
+	f.syncN(3)
+	f.setImage("web:2")
+	f.syncN(4)
+	if runs := f.stepRuns("1"); len(runs) != 1 || ptrValue(f.rollout().Status.CurrentStepIndex) != 1 {
+		t.Fatalf("want the rollout at its analysis step with one run, got step %d and %d runs", ptrValue(f.rollout().Status.CurrentStepIndex), len(runs))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(runLevels) != 1 || runLevels[0] != priority.UserVisible {
+		t.Errorf("AnalysisRun creates at levels %v, want one UserVisible", runLevels)
 	}
 }
