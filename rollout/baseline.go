@@ -125,7 +125,7 @@ func (c *Controller) sizeBaseline(ctx context.Context, ro *v1alpha1.Rollout, wan
 	if err != nil {
 		return fmt.Errorf("create baseline ReplicaSet %s: %w", rs.Name, err)
 	}
-	c.freshness.Created(ro.UID, created.Name)
+	c.freshness.Created(ro.UID, created)
 	c.recorder.Eventf(ro, corev1.EventTypeNormal, "BaselineCreated", "Created baseline ReplicaSet %s (stable template) with %d replicas", created.Name, want.Replicas)
 	return nil
 }

@@ -36,6 +36,13 @@ var (
 		Name: "sluice_rollout_stale_retries_total",
 		Help: "Rollout syncs that stopped because the informer cache did not show the controller's own last write yet, and retried shortly after, by the object that lagged.",
 	}, []string{"object"})
+	// ownWriteReads counts the objects a sync took from this controller's own
+	// last write instead of the lagging cache (freshness.Tracker.Latest and
+	// Pending): each is a reaction that did not wait for the watch.
+	ownWriteReads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluice_rollout_own_write_reads_total",
+		Help: "Objects a Rollout sync read from the controller's own last write because the informer cache did not show it yet, by object.",
+	}, []string{"object"})
 	eventsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sluice_rollout_events_total",
 		Help: "Kubernetes events the Rollout controller recorded, by reason.",
@@ -55,7 +62,7 @@ var (
 
 // Collectors are the controller's collectors, for the process's registry.
 func (c *Controller) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{reconcileDuration, reconcileErrors, staleRetries, eventsTotal, rolloutDuration, rolloutInfo{c}}
+	return []prometheus.Collector{reconcileDuration, reconcileErrors, staleRetries, ownWriteReads, eventsTotal, rolloutDuration, rolloutInfo{c}}
 }
 
 // Outcomes of an update, the values of sluice_rollout_duration_seconds' label.
@@ -84,6 +91,7 @@ func init() {
 	}
 	for _, o := range []string{lagRollout, lagReplicaSet, lagReplicaSetCreated, lagService, lagAnalysisRun} {
 		staleRetries.WithLabelValues(o)
+		ownWriteReads.WithLabelValues(o)
 	}
 }
 

@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -202,20 +203,21 @@ func describeStatus(ro *v1alpha1.Rollout) string {
 	return string(st.Phase) + " " + st.Message + " stable=" + st.StableRS + " current=" + st.CurrentPodHash
 }
 
-// TestStaleRetriesCountTheLaggingObject: a sync that finds the cache behind
-// its own last write stops, asks to look again staleRetry later, and counts
-// the retry under the object that lagged — and only there.
-func TestStaleRetriesCountTheLaggingObject(t *testing.T) {
+// TestOwnWritesStandInForALaggingCache: a sync that finds the cache behind
+// its own last write does not stop to wait for the watch: it acts on the
+// object that write returned, counts that under the object that lagged — and
+// only there — and repeats none of the writes the cache does not show yet.
+func TestOwnWritesStandInForALaggingCache(t *testing.T) {
 	ctx := context.Background()
 	key := cache.ObjectName{Namespace: "ns", Name: "web"}
 	cases := []struct {
 		name    string
-		lagging string
+		lagging []string
 		// lag runs syncs until the next one must meet a cache behind its
 		// own write to the lagging object.
 		lag func(t *testing.T, f *fixture)
 	}{
-		{name: "the Rollout is cached without the status it just wrote", lagging: lagRollout,
+		{name: "the Rollout is cached without the status it just wrote (and without the ReplicaSet it created)", lagging: []string{lagRollout, lagReplicaSetCreated},
 			lag: func(t *testing.T, f *fixture) {
 				versionRolloutWrites(f)
 				f.refresh(ctx)
@@ -223,14 +225,14 @@ func TestStaleRetriesCountTheLaggingObject(t *testing.T) {
 					t.Fatal(err)
 				}
 			}},
-		{name: "the ReplicaSet it just created is not cached yet", lagging: lagReplicaSetCreated,
+		{name: "the ReplicaSet it just created is not cached yet", lagging: []string{lagReplicaSetCreated},
 			lag: func(t *testing.T, f *fixture) {
 				f.refresh(ctx)
 				if _, err := f.c.sync(ctx, key); err != nil { // creates the first ReplicaSet
 					t.Fatal(err)
 				}
 			}},
-		{name: "the Services it just switched are cached as before", lagging: lagService,
+		{name: "the Services it just switched are cached as before", lagging: []string{lagService},
 			lag: func(t *testing.T, f *fixture) {
 				f.versionWrites("services")
 				for range 5 {
@@ -258,22 +260,31 @@ func TestStaleRetriesCountTheLaggingObject(t *testing.T) {
 			stable.UID, canary.UID = "svc-stable", "svc-canary"
 			f := newFixture(t, testRollout("web:1"), stable, canary)
 			tc.lag(t, f)
-			before := staleRetryCounts()
-			again, err := f.c.sync(ctx, key)
-			if err != nil {
+			retriesBefore, readsBefore := staleRetryCounts(), ownWriteReadCounts()
+			writesBefore := f.writes()
+			if _, err := f.c.sync(ctx, key); err != nil {
 				t.Fatal(err)
 			}
-			if again != staleRetry {
-				t.Errorf("the sync asked to look again in %s, want %s", again, staleRetry)
-			}
-			after := staleRetryCounts()
-			for object, n := range after {
-				want := 0.0
-				if object == tc.lagging {
-					want = 1
+			retries, reads := staleRetryCounts(), ownWriteReadCounts()
+			for object := range reads {
+				if d := retries[object] - retriesBefore[object]; d != 0 {
+					t.Errorf("the sync waited for the cache (stale retries on %s grew by %v)", object, d)
 				}
-				if d := n - before[object]; d != want {
-					t.Errorf("stale retries on %s grew by %v, want %v", object, d, want)
+				grew := reads[object] - readsBefore[object]
+				lagging := slices.Contains(tc.lagging, object)
+				if lagging && grew == 0 {
+					t.Errorf("the sync did not read the lagging %s from its own write", object)
+				}
+				if !lagging && grew != 0 {
+					t.Errorf("own-write reads on %s grew by %v, want 0", object, grew)
+				}
+			}
+			if rss, _ := f.kube.AppsV1().ReplicaSets("ns").List(ctx, metav1.ListOptions{}); len(rss.Items) != 1 {
+				t.Errorf("%d ReplicaSets after the sync, want the one created before", len(rss.Items))
+			}
+			for _, w := range f.writes()[len(writesBefore):] {
+				if w == "update services" || w == "patch services" {
+					t.Errorf("the sync switched a Service again: %s", w)
 				}
 			}
 		})
@@ -286,6 +297,15 @@ func staleRetryCounts() map[string]float64 {
 	out := map[string]float64{}
 	for _, o := range []string{lagRollout, lagReplicaSet, lagReplicaSetCreated, lagService, lagAnalysisRun} {
 		out[o] = testutil.ToFloat64(staleRetries.WithLabelValues(o))
+	}
+	return out
+}
+
+// ownWriteReadCounts reads sluice_rollout_own_write_reads_total by object.
+func ownWriteReadCounts() map[string]float64 {
+	out := map[string]float64{}
+	for _, o := range []string{lagRollout, lagReplicaSet, lagReplicaSetCreated, lagService, lagAnalysisRun} {
+		out[o] = testutil.ToFloat64(ownWriteReads.WithLabelValues(o))
 	}
 	return out
 }
@@ -312,4 +332,16 @@ func versionRolloutWrites(f *fixture) {
 		}
 		return true, obj, nil
 	})
+}
+
+// writes lists the fake API's write actions so far, as "verb resource".
+func (f *fixture) writes() []string {
+	var out []string
+	for _, a := range append(f.kube.Actions(), f.sluice.Actions()...) {
+		switch a.GetVerb() {
+		case "create", "update", "patch", "delete":
+			out = append(out, a.GetVerb()+" "+a.GetResource().Resource)
+		}
+	}
+	return out
 }

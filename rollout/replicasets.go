@@ -142,7 +142,7 @@ func (c *Controller) createReplicaSet(ctx context.Context, ro *v1alpha1.Rollout,
 	rs.Spec.Replicas = ptrTo(replicas)
 	created, err := c.kube.AppsV1().ReplicaSets(ro.Namespace).Create(ctx, rs, metav1.CreateOptions{})
 	if err == nil {
-		c.freshness.Created(ro.UID, created.Name) // the next sync waits for the cache to show it
+		c.freshness.Created(ro.UID, created) // the next sync acts on it until the cache shows it
 		c.recorder.Eventf(ro, corev1.EventTypeNormal, "NewReplicaSetCreated", "Created ReplicaSet %s (revision %s) with %d replicas", created.Name, created.Annotations[RevisionAnnotation], replicas)
 		return created, nil
 	}

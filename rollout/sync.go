@@ -42,7 +42,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if err != nil {
 		return 0, err
 	}
-	if c.freshness.Stale(cached) {
+	cached, fresh := latestOf(c.freshness, cached, lagRollout)
+	if !fresh {
 		return retryStale(lagRollout), nil
 	}
 	if cached.DeletionTimestamp != nil {
@@ -56,11 +57,17 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 	if err != nil {
 		return 0, err
 	}
-	if anyStale(c.freshness, rss) {
+	rss, fresh = latestAll(c.freshness, rss, lagReplicaSet)
+	if !fresh {
 		return retryStale(lagReplicaSet), nil
 	}
-	if c.freshness.Missing(ro.UID, func(name string) bool { return containsName(rss, name) }) {
-		return retryStale(lagReplicaSetCreated), nil // a ReplicaSet this controller created is not in the cache yet
+	// A ReplicaSet this controller created that the cache does not show yet
+	// is acted on as the create returned it.
+	for _, created := range c.freshness.Pending(ro.UID, func(name string) bool { return containsName(rss, name) }) {
+		if rs, ok := created.(*appsv1.ReplicaSet); ok {
+			ownWriteReads.WithLabelValues(lagReplicaSetCreated).Inc()
+			rss = append(rss, rs)
+		}
 	}
 	rss, baselines := splitBaselines(rss)
 
@@ -82,8 +89,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (time.Durat
 		rss = append(rss, newRS)
 	}
 
-	in, svcs := c.observe(ro, newRS, rss, baselines, now)
-	if svcs.stale(c.freshness) {
+	in, svcs, servicesFresh := c.observe(ro, newRS, rss, baselines, now)
+	if !servicesFresh {
 		return retryStale(lagService), nil // a Service this controller switched is not in the cache yet
 	}
 	in.ExactPauseStarts = c.pauses.of(key)
@@ -185,6 +192,38 @@ func (c *Controller) currentReplicaSet(ctx context.Context, ro *v1alpha1.Rollout
 	return c.identifyReplicaSet(ctx, ro, template, rss)
 }
 
+// latestOf returns the version of a cached object a sync acts on: the cached
+// one, or the one this controller's own last write returned when the cache is
+// behind it (freshness.Tracker.Latest). fresh is false when the sync must wait
+// for the cache instead.
+func latestOf[T metav1.Object](f *freshness.Tracker, cached T, object string) (T, bool) {
+	latest, ok := f.Latest(cached)
+	if !ok {
+		return cached, false
+	}
+	own, isT := latest.(T)
+	if !isT {
+		return cached, false
+	}
+	if any(own) != any(cached) {
+		ownWriteReads.WithLabelValues(object).Inc()
+	}
+	return own, true
+}
+
+// latestAll applies latestOf to each object, in a new slice.
+func latestAll[T metav1.Object](f *freshness.Tracker, cached []T, object string) ([]T, bool) {
+	out := make([]T, len(cached))
+	for i, o := range cached {
+		latest, fresh := latestOf(f, o, object)
+		if !fresh {
+			return cached, false
+		}
+		out[i] = latest
+	}
+	return out, true
+}
+
 // anyStale reports whether any of objs is cached older than this controller's
 // last write to it.
 func anyStale[T metav1.Object](f *freshness.Tracker, objs []T) bool {
@@ -197,17 +236,12 @@ type managedServices struct {
 	stable, canary, baseline, active, preview *corev1.Service
 }
 
-// stale reports whether any of the Services is cached older than this
-// controller's last write to it.
-func (m managedServices) stale(f *freshness.Tracker) bool {
-	return anyStale(f, slices.DeleteFunc([]*corev1.Service{m.stable, m.canary, m.baseline, m.active, m.preview},
-		func(s *corev1.Service) bool { return s == nil }))
-}
-
 // observe builds the plan input from the caches (and, while a Service may be
-// moving, its EndpointSlices).
-func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss, baselines []*appsv1.ReplicaSet, now time.Time) (plan.Input, managedServices) {
-	in := plan.Input{Rollout: ro, Now: now}
+// moving, its EndpointSlices). A Service cached older than this controller's
+// last write to it is read as that write returned it; fresh is false when one
+// cannot be (the sync waits for the cache).
+func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss, baselines []*appsv1.ReplicaSet, now time.Time) (in plan.Input, svcs managedServices, fresh bool) {
+	in = plan.Input{Rollout: ro, Now: now}
 	for _, rs := range baselines {
 		in.Baselines = append(in.Baselines, replicaSetInfo(rs))
 	}
@@ -223,13 +257,18 @@ func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss
 			in.Others = append(in.Others, info)
 		}
 	}
-	var svcs managedServices
+	fresh = true
 	get := func(name string) *corev1.Service {
 		if name == "" {
 			return nil
 		}
 		svc, _ := c.serviceLister.Services(ro.Namespace).Get(name)
-		return svc
+		if svc == nil {
+			return nil
+		}
+		latest, ok := latestOf(c.freshness, svc, lagService)
+		fresh = fresh && ok
+		return latest
 	}
 	// Every Service's EndpointSlices are read whenever a ReplicaSet may be scaled
 	// down: during an update (the new ReplicaSet is not the stable one: its
@@ -252,7 +291,7 @@ func (c *Controller) observe(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, rss
 		in.ActiveService = c.observeService(svcs.active, moving)
 		in.PreviewService = c.observeService(svcs.preview, moving)
 	}
-	return in, svcs
+	return in, svcs, fresh
 }
 
 // apply carries out a plan: scale-downs before scale-ups (so the surge bound

@@ -17,14 +17,19 @@ import (
 // last write (DESIGN §2). Informer caches lag writes by milliseconds; acting on the old copy
 // would, for example, re-enter a pause step the previous sync already recorded,
 // or take a measurement the previous sync already took.
+//
+// It also keeps the object each write returned, so a sync can act on that
+// instead of waiting for the watch to bring it (Latest, Pending): on a loaded
+// API server the watch lags writes by 40–150 ms, and a reaction that arrived
+// in that window used to wait it out (docs/benchmarks.md, "cache lag").
 type Tracker struct {
 	mu sync.Mutex
 	// written is, per object, what this controller's writes replaced and the
 	// version its last write produced.
 	written map[types.UID]writes
-	// created maps an owner to the object this controller created for it last
-	// and when, until the cache shows that object.
-	created map[types.UID]creation
+	// created maps an owner to the objects this controller created for it
+	// and when, until the cache shows them.
+	created map[types.UID][]creation
 }
 
 // writes are the versions of one object this controller wrote over, and the
@@ -34,6 +39,8 @@ type Tracker struct {
 type writes struct {
 	replaced []string
 	last     string
+	// object is what the last write returned: the object at version last.
+	object metav1.Object
 	// beyond makes last itself stale too, until expires: the object is
 	// expected to change past that version (see AwaitChange).
 	beyond  bool
@@ -41,8 +48,8 @@ type writes struct {
 }
 
 type creation struct {
-	name string
-	at   time.Time
+	object metav1.Object
+	at     time.Time
 }
 
 // createdWait bounds how long Missing waits for a created object to reach the
@@ -51,31 +58,40 @@ const createdWait = 10 * time.Second
 
 // New returns an empty Tracker.
 func New() *Tracker {
-	return &Tracker{written: map[types.UID]writes{}, created: map[types.UID]creation{}}
+	return &Tracker{written: map[types.UID]writes{}, created: map[types.UID][]creation{}}
 }
 
-// Created records that this controller created the object name for owner.
-func (f *Tracker) Created(owner types.UID, name string) {
+// Created records that this controller created obj (as the create returned
+// it) for owner.
+func (f *Tracker) Created(owner types.UID, obj metav1.Object) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.created[owner] = creation{name: name, at: time.Now()}
+	f.created[owner] = append(f.created[owner], creation{object: obj, at: time.Now()})
 }
 
-// Missing reports whether the object this controller last created for owner is
-// not in the cache yet (cached says whether a name is), so a sync does not
-// create it a second time. Once the cache shows it, the record is dropped.
-func (f *Tracker) Missing(owner types.UID, cached func(name string) bool) bool {
+// Pending returns the objects this controller created for owner that the
+// cache does not show yet (cached says whether a name is), so a sync neither
+// creates one a second time nor waits for the watch: it acts on the created
+// objects. Once the cache shows one (or createdWait has passed: it may have
+// been deleted right away), its record is dropped.
+func (f *Tracker) Pending(owner types.UID, cached func(name string) bool) []metav1.Object {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, ok := f.created[owner]
-	if !ok {
-		return false
+	var pending []metav1.Object
+	kept := f.created[owner][:0]
+	for _, c := range f.created[owner] {
+		if cached(c.object.GetName()) || time.Since(c.at) > createdWait {
+			continue
+		}
+		kept = append(kept, c)
+		pending = append(pending, c.object)
 	}
-	if cached(c.name) || time.Since(c.at) > createdWait {
+	if len(kept) == 0 {
 		delete(f.created, owner)
-		return false
+	} else {
+		f.created[owner] = kept
 	}
-	return true
+	return pending
 }
 
 // Wrote records that before was replaced by a write that produced after.
@@ -89,6 +105,7 @@ func (f *Tracker) Wrote(before, after metav1.Object) {
 	w.beyond = false // the controller's own write is the newer version
 	w.replaced = append(w.replaced, before.GetResourceVersion())
 	w.last = after.GetResourceVersion()
+	w.object = after
 	f.written[before.GetUID()] = w
 }
 
@@ -105,6 +122,25 @@ func (f *Tracker) AwaitChange(obj metav1.Object) {
 	f.written[obj.GetUID()] = writes{replaced: []string{rv}, last: rv, beyond: true, expires: time.Now().Add(createdWait)}
 }
 
+// Latest returns the version of a cached object a sync should act on: the
+// cached one when it is not behind this controller's writes, else the object
+// the last write returned — what the API server held right after it, newer
+// than the cache. ok is false when the cache is behind and no such object can
+// stand in for it (an awaited change, see AwaitChange): the sync must wait for
+// the cache.
+func (f *Tracker) Latest(obj metav1.Object) (latest metav1.Object, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.staleLocked(obj) {
+		return obj, true
+	}
+	w := f.written[obj.GetUID()]
+	if w.beyond || w.object == nil {
+		return obj, false
+	}
+	return w.object, true
+}
+
 // Stale reports whether a cached object is older than this controller's last
 // write to it. Resource versions are etcd revisions, which grow with every
 // write; where one does not parse as a number, the cached version is stale when
@@ -112,6 +148,10 @@ func (f *Tracker) AwaitChange(obj metav1.Object) {
 func (f *Tracker) Stale(obj metav1.Object) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.staleLocked(obj)
+}
+
+func (f *Tracker) staleLocked(obj metav1.Object) bool {
 	w, ok := f.written[obj.GetUID()]
 	if !ok {
 		return false

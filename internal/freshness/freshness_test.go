@@ -76,3 +76,60 @@ func TestAwaitChange(t *testing.T) {
 		}
 	}
 }
+
+// TestLatestIsTheOwnWriteWhileTheCacheLags: a cache behind the controller's
+// own write is read as the object that write returned; once the cache shows
+// that version (or a later one by someone else), the cached object is read.
+func TestLatestIsTheOwnWriteWhileTheCacheLags(t *testing.T) {
+	f := New()
+	written := version("11")
+	f.Wrote(version("10"), written)
+	if got, ok := f.Latest(version("10")); !ok || got != metav1.Object(written) {
+		t.Errorf("cache at 10 after a write to 11: Latest = %v, %v; want the written object", got, ok)
+	}
+	cached := version("11")
+	if got, ok := f.Latest(cached); !ok || got != metav1.Object(cached) {
+		t.Errorf("cache at the written version: Latest = %v, %v; want the cached object", got, ok)
+	}
+	f.Wrote(version("20"), version("21"))
+	later := version("25")
+	if got, ok := f.Latest(later); !ok || got != metav1.Object(later) {
+		t.Errorf("a later version by someone else: Latest = %v, %v; want it", got, ok)
+	}
+}
+
+// TestLatestWaitsForAnAwaitedChange: the object written by someone else in
+// reaction to this controller (AwaitChange) has no copy to stand in for it.
+func TestLatestWaitsForAnAwaitedChange(t *testing.T) {
+	f := New()
+	f.AwaitChange(version("7"))
+	if _, ok := f.Latest(version("7")); ok {
+		t.Error("an awaited change: Latest did not ask to wait")
+	}
+	if got, ok := f.Latest(version("8")); !ok || got.GetResourceVersion() != "8" {
+		t.Errorf("the change arrived: Latest = %v, %v", got, ok)
+	}
+}
+
+// TestPendingUntilCached: objects created for an owner stand in for the
+// cache until it shows them, each on its own.
+func TestPendingUntilCached(t *testing.T) {
+	f := New()
+	canary := &metav1.ObjectMeta{Name: "web-abc", UID: "rs-2"}
+	baseline := &metav1.ObjectMeta{Name: "web-baseline-def", UID: "rs-3"}
+	f.Created("ro-1", canary)
+	f.Created("ro-1", baseline)
+	cachedNames := map[string]bool{}
+	cached := func(name string) bool { return cachedNames[name] }
+	if got := f.Pending("ro-1", cached); len(got) != 2 {
+		t.Fatalf("nothing cached: %d pending, want both", len(got))
+	}
+	cachedNames["web-abc"] = true
+	got := f.Pending("ro-1", cached)
+	if len(got) != 1 || got[0].GetName() != "web-baseline-def" {
+		t.Errorf("canary cached: pending %v, want the baseline alone", got)
+	}
+	if got := f.Pending("ro-2", cached); len(got) != 0 {
+		t.Errorf("another owner: pending %v", got)
+	}
+}
