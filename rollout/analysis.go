@@ -144,12 +144,14 @@ type runState struct {
 }
 
 // observeRuns reads the Rollout's runs from the cache and sorts them for this
-// reconcile. stale reports a run cached older than this controller's last write.
+// reconcile; a run cached older than this controller's last write to it is
+// read as that write returned it. stale reports one that cannot be.
 func (c *Controller) observeRuns(ro *v1alpha1.Rollout, newHash string) (rs runState, stale bool) {
-	rs.all = c.analysisRunsOf(ro)
-	if anyStale(c.freshness, rs.all) {
+	all, fresh := latestAll(c.freshness, c.analysisRunsOf(ro), lagAnalysisRun)
+	if !fresh {
 		return rs, true
 	}
+	rs.all = all
 	rs.current, rs.spent = findCurrentRuns(ro, rs.all, newHash)
 	if rs.fresh = newAttempt(ro, newHash); rs.fresh {
 		rs.current, rs.spent = currentRuns{}, append(rs.spent, earlierAttempts(rs.all, newHash, rs.spent)...)

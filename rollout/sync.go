@@ -224,12 +224,6 @@ func latestAll[T metav1.Object](f *freshness.Tracker, cached []T, object string)
 	return out, true
 }
 
-// anyStale reports whether any of objs is cached older than this controller's
-// last write to it.
-func anyStale[T metav1.Object](f *freshness.Tracker, objs []T) bool {
-	return slices.ContainsFunc(objs, func(o T) bool { return f.Stale(o) })
-}
-
 // managedServices are the Services a Rollout's strategy points at ReplicaSets;
 // those the strategy does not use (or that do not exist) are nil.
 type managedServices struct {
