@@ -204,6 +204,7 @@ func (r *rolloutTimeline) reactions(s *sampleSet) {
 	}
 	if last := r.reached[len(r.reached)-1]; last >= 0 && r.healthy >= 0 {
 		s.add(100, kind, "last step complete", "Healthy (promotion)", r.healthy-last)
+		r.stableEndpointsMoved(s, last)
 	}
 }
 

@@ -100,6 +100,7 @@ func (e *env) observe(ctx context.Context) (*observer, error) {
 		{runs.Informer(), cache.ResourceEventHandlerFuncs{AddFunc: o.runAdded, UpdateFunc: o.runUpdated}},
 		{kf.Core().V1().Services().Informer(), cache.ResourceEventHandlerFuncs{UpdateFunc: o.serviceUpdated}},
 		{df.ForResource(virtualServices).Informer(), cache.ResourceEventHandlerFuncs{UpdateFunc: o.vsUpdated}},
+		{kf.Discovery().V1().EndpointSlices().Informer(), cache.ResourceEventHandlerFuncs{AddFunc: o.sliceChanged, UpdateFunc: func(_, cur any) { o.sliceChanged(cur) }}},
 	}
 	for _, h := range handlers {
 		if _, err := h.inf.AddEventHandler(h.h); err != nil {
