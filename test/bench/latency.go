@@ -198,6 +198,11 @@ func (r *rolloutTimeline) reactions(s *sampleSet) {
 			r.pauseEnd(s, k, label)
 		case step.Analysis != nil:
 			if end := r.first(func(o obs) bool { return o.Kind == obsRun && v1alpha1.AnalysisPhase(o.RunPhase).Completed() }); end >= 0 {
+				// The reaction is the next step's first write (its scale-up);
+				// the status that records the step follows in the same sync.
+				if next := r.first(func(o obs) bool { return o.At >= end && o.Write && o.Kind != obsRun }); next >= 0 {
+					s.add(k, kind, "AnalysisRun Successful", "next write", next-end)
+				}
 				s.add(k, kind, "AnalysisRun Successful", "step complete", done-end)
 			}
 		}
