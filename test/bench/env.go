@@ -182,6 +182,7 @@ func (e *env) teardown(ctx context.Context) error {
 }
 
 func (e *env) deleteNamespace(ctx context.Context) error {
+	start := time.Now()
 	err := e.kube.CoreV1().Namespaces().Delete(ctx, e.namespace, metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete namespace %s: %w", e.namespace, err)
@@ -191,8 +192,10 @@ func (e *env) deleteNamespace(ctx context.Context) error {
 		return apierrors.IsNotFound(err), nil
 	})
 	if err != nil {
-		return fmt.Errorf("namespace %s still terminating: %w", e.namespace, err)
+		return fmt.Errorf("namespace %s still terminating after %s: %w", e.namespace, time.Since(start).Round(time.Second), err)
 	}
+	// How long this takes for a number of pods sets namespaceDeleteLimit.
+	logf("namespace %s gone after %.1f s (%d pods at peak)", e.namespace, time.Since(start).Seconds(), e.peakPods())
 	return nil
 }
 

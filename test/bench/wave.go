@@ -111,7 +111,7 @@ func runRolloutBench(ctx context.Context, e *env) (*report, error) {
 		logf("events: %v", err)
 	}
 
-	timelines := o.timelines() // one sorted copy: at N=10,000 each is hundreds of MiB
+	timelines := o.timelines() // one sorted copy: at N=10,000 each is ~100 MB
 	if e.cfg.dumpTimelines {
 		if err := dumpTimelines(filepath.Join(e.cfg.out, "timelines.json"), timelines, wave); err != nil {
 			logf("dump timelines: %v", err)
