@@ -76,7 +76,8 @@ faults-cluster-down:
 	$(CLUSTER) down --state-dir $(FAULTS_DIR)
 
 ## bench: the scale benchmark (test/bench, docs/benchmarks.md) at its defaults (N=1000 Rollouts),
-##   on the local cluster: started for the run (and stopped after) unless one is running. BENCH_ARGS='-n 100 --idle 1m'
+##   on the local cluster: started for the run (and stopped after) unless one is running. BENCH_ARGS='-n 100 --idle 1m';
+##   past N≈500 on two cores spread it so the cluster keeps up: BENCH_ARGS='-n 10000 --create-rate 20 --update-rate 10'
 bench: build
 	@started=0; \
 	  if ! $(CLUSTER) env >/dev/null 2>&1; then \
