@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -62,27 +63,27 @@ func newInformers(o Options, cs *clients) *informers {
 		sluice: sluiceinformers.NewSharedInformerFactoryWithOptions(cs.sluice, rolloutResync,
 			sluiceinformers.WithNamespace(o.Namespace),
 			sluiceinformers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = instance }),
-			sluiceinformers.WithTransform(stripManagedFields)),
+			sluiceinformers.WithTransform(trimCached)),
 		unfilteredSluice: sluiceinformers.NewSharedInformerFactoryWithOptions(cs.sluice, 0,
 			sluiceinformers.WithNamespace(o.Namespace),
-			sluiceinformers.WithTransform(stripManagedFields)),
+			sluiceinformers.WithTransform(trimCached)),
 		ownedKube: kubeinformers.NewSharedInformerFactoryWithOptions(cs.kube, 0,
 			kubeinformers.WithNamespace(o.Namespace),
 			kubeinformers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = owned }),
-			kubeinformers.WithTransform(stripManagedFields)),
+			kubeinformers.WithTransform(trimCached)),
 		kube: kubeinformers.NewSharedInformerFactoryWithOptions(cs.kube, 0,
 			kubeinformers.WithNamespace(o.Namespace),
-			kubeinformers.WithTransform(stripManagedFields)),
+			kubeinformers.WithTransform(trimCached)),
 		analysisJobs: kubeinformers.NewSharedInformerFactoryWithOptions(cs.kube, 0,
 			kubeinformers.WithNamespace(o.Namespace),
 			kubeinformers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = jobs }),
-			kubeinformers.WithTransform(stripManagedFields)),
+			kubeinformers.WithTransform(trimCached)),
 		ownedMetadata: metadatainformer.NewFilteredSharedInformerFactory(cs.metadata, 0, o.Namespace,
 			func(lo *metav1.ListOptions) { lo.LabelSelector = pods }),
 		notifications: kubeinformers.NewSharedInformerFactoryWithOptions(cs.kube, 0,
 			kubeinformers.WithNamespace(o.notificationsWatchNamespace()),
 			kubeinformers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.FieldSelector = notificationsObjects }),
-			kubeinformers.WithTransform(stripManagedFields)),
+			kubeinformers.WithTransform(trimCached)),
 	}
 }
 
@@ -94,7 +95,7 @@ func (i *informers) pods() kubeinformers.GenericInformer {
 	gi := i.ownedMetadata.ForResource(corev1.SchemeGroupVersion.WithResource("pods"))
 	// The metadata factory takes no transform option together with a filter;
 	// set it on the informer, which is allowed until it starts.
-	_ = gi.Informer().SetTransform(stripManagedFields)
+	_ = gi.Informer().SetTransform(trimCached)
 	return gi
 }
 
@@ -146,11 +147,41 @@ func (i *informers) shutdown() {
 	i.notifications.Shutdown()
 }
 
-// stripManagedFields drops metadata.managedFields from cached objects: sluice
-// never reads them, and on large clusters they are a large share of the cache.
-func stripManagedFields(obj any) (any, error) {
-	if m, err := meta.Accessor(obj); err == nil {
-		m.SetManagedFields(nil)
+// trimCached drops from a cached object what sluice never reads:
+//   - metadata.managedFields, a large share of every object;
+//   - the last-applied-configuration annotation client-side `kubectl apply`
+//     keeps: the whole applied manifest again, which nearly doubles an
+//     applied Rollout with a large pod template (docs/benchmarks.md,
+//     "Decoding and caches").
+//
+// Nothing is written back without them: sluice patches what it changes, and a
+// status update changes status alone (the API server keeps the stored
+// metadata). The exception is the Deployment of a workloadRef, whose
+// scale-down updates the cached copy whole (rollout/workload.go): it keeps the
+// annotation, or that update would delete it and the user's next kubectl
+// apply would no longer know what it applied before.
+func trimCached(obj any) (any, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return obj, nil // a DeletedFinalStateUnknown: nothing cached to trim
+	}
+	m.SetManagedFields(nil)
+	if _, writtenWhole := obj.(*appsv1.Deployment); !writtenWhole {
+		dropLastApplied(m)
 	}
 	return obj, nil
+}
+
+// dropLastApplied removes kubectl's last-applied-configuration annotation. The
+// object is the informer's own, just decoded, so its map can change in place.
+func dropLastApplied(m metav1.Object) {
+	annotations := m.GetAnnotations()
+	if _, ok := annotations[corev1.LastAppliedConfigAnnotation]; !ok {
+		return
+	}
+	delete(annotations, corev1.LastAppliedConfigAnnotation)
+	if len(annotations) == 0 {
+		annotations = nil
+	}
+	m.SetAnnotations(annotations)
 }
