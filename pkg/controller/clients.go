@@ -29,7 +29,7 @@ func newClients(o Options) (*clients, error) {
 	cfg.Wrap(countAPIRequests)
 
 	// Built-in kinds travel as protobuf (cheaper to decode at scale); sluice's
-	// CRDs only speak JSON, so the sluice client keeps the default.
+	// CRDs speak JSON, or CBOR with --cbor (customResourceConfig).
 	kubeCfg := rest.CopyConfig(cfg)
 	kubeCfg.ContentType = runtime.ContentTypeProtobuf
 	kubeCfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
@@ -59,7 +59,10 @@ func newClients(o Options) (*clients, error) {
 	// (a phase, a step, a pause ended) ahead of ordinary ones queued before
 	// them (prioritylimiter.go). The copy keeps that limiter to this client:
 	// the clients built from cfg below have limiters of their own.
-	sluiceCfg := rest.CopyConfig(cfg)
+	sluiceCfg, err := customResourceConfig(cfg, o.CBOR)
+	if err != nil {
+		return nil, err
+	}
 	sluiceCfg.RateLimiter = newPriorityLimiter(o.QPS, o.Burst)
 	if cs.sluice, err = sluiceclient.NewForConfig(sluiceCfg); err != nil {
 		return nil, fmt.Errorf("build sluice client: %w", err)
@@ -68,7 +71,10 @@ func newClients(o Options) (*clients, error) {
 	// own too, slower by default: its claim and mark writes must not hold back
 	// the writes that move rollouts (docs/benchmarks.md: sharing one made a
 	// wave 38% longer), and a delivery can wait a few seconds.
-	notifyCfg := rest.CopyConfig(cfg)
+	notifyCfg, err := customResourceConfig(cfg, o.CBOR)
+	if err != nil {
+		return nil, err
+	}
 	notifyCfg.UserAgent += "/notifications"
 	notifyCfg.QPS, notifyCfg.Burst = o.NotificationsQPS, max(1, int(2*o.NotificationsQPS))
 	if cs.notifications, err = sluiceclient.NewForConfig(notifyCfg); err != nil {

@@ -64,6 +64,11 @@ type Options struct {
 	// QPS and Burst bound the controller's requests to the API server.
 	QPS   float32
 	Burst int
+	// CBOR reads and writes sluice's own kinds as CBOR instead of JSON
+	// (clients.go). Off by default: the API server serves CBOR only with its
+	// alpha CBORServingAndStorage gate, and docs/benchmarks.md ("Decoding and
+	// caches") measured what it saves.
+	CBOR bool
 
 	// MetricsAddr serves /metrics, HealthAddr /healthz and /readyz; an empty
 	// address disables that server.
@@ -136,6 +141,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 
 	fs.Var(float32Value{&o.QPS}, "qps", "Sustained `rate` of requests per second to the API server.")
 	fs.IntVar(&o.Burst, "burst", o.Burst, "Burst of requests to the API server above --qps.")
+	fs.BoolVar(&o.CBOR, "cbor", o.CBOR, "Read and write sluice's custom resources as CBOR, not JSON (alpha: kube-apiserver needs --feature-gates=CBORServingAndStorage=true; without it the answers stay JSON).")
 
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "Address of the Prometheus /metrics endpoint. Empty disables it.")
 	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, "Address of the /healthz and /readyz endpoints. Empty disables them.")
