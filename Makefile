@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X github.com/sluice-dev/sluice/pkg/version.Version=$(VERSION)
 
 CLUSTER := $(GO) run ./hack/cluster
 
-.PHONY: all build codegen manifests verify test-unit test test-e2e e2e test-faults faults faults-cluster-up faults-cluster-down fuzz bench cluster-up cluster-down demo demo-down help
+.PHONY: all build codegen manifests verify test-unit test test-e2e e2e test-faults faults faults-cluster-up faults-cluster-down fuzz bench bench-micro cluster-up cluster-down demo demo-down help
 
 all: build
 
@@ -86,6 +86,12 @@ bench: build
 	  fi; \
 	  status=0; $(GO) run ./test/bench --controller-bin=$(BIN)/sluice-controller $(BENCH_ARGS) || status=$$?; \
 	  if [ $$started = 1 ]; then $(CLUSTER) down; fi; exit $$status
+
+## bench-micro: micro-benchmarks of decoding watch events (JSON, CBOR, protobuf) and of what a cached
+##   object keeps (docs/benchmarks.md, "Decoding and caches"); no cluster. BENCH_MICRO_ARGS='-count=5'
+BENCH_MICRO_ARGS ?=
+bench-micro:
+	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1 $(BENCH_MICRO_ARGS) ./test/bench/decode ./pkg/controller
 
 ## fuzz: each Go fuzz target for FUZZTIME (default 1m); crashers land in the package's
 ##   testdata/fuzz, which `go test` then runs as seeds. FUZZTIME=10m for a long run.
