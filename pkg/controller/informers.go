@@ -172,6 +172,15 @@ func trimCached(obj any) (any, error) {
 	return obj, nil
 }
 
+// dropManagedFields is the transform of objects the controller writes back
+// whole: it keeps every annotation.
+func dropManagedFields(obj any) (any, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
 // dropLastApplied removes kubectl's last-applied-configuration annotation. The
 // object is the informer's own, just decoded, so its map can change in place.
 func dropLastApplied(m metav1.Object) {

@@ -93,6 +93,11 @@ func (r *routingInformers) startInstalled(ctx context.Context) bool {
 			continue
 		}
 		gi := r.factory.ForResource(gvr)
+		// Routing objects keep kubectl's last-applied annotation: the routers
+		// write them back whole (trafficrouting's edits), and an update
+		// without it would delete it. managedFields the API server keeps on
+		// an update that leaves them out.
+		_ = gi.Informer().SetTransform(dropManagedFields)
 		r.mu.Lock()
 		handlers := append([]func(any){}, r.handlers...)
 		r.started[gvr] = gi

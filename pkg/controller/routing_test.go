@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -22,7 +24,9 @@ import (
 func TestRoutingInformersStartWhenTheCRDAppears(t *testing.T) {
 	vs := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-		"metadata": map[string]any{"name": "web", "namespace": "shop"},
+		"metadata": map[string]any{"name": "web", "namespace": "shop",
+			"annotations":   map[string]any{corev1.LastAppliedConfigAnnotation: `{"kind":"VirtualService"}`},
+			"managedFields": []any{map[string]any{"manager": "kubectl", "operation": "Update"}}},
 	}}
 	client := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
 		istio.VirtualServices:  "VirtualServiceList",
@@ -59,8 +63,15 @@ func TestRoutingInformersStartWhenTheCRDAppears(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if lister, ok := r.Lister(istio.VirtualServices); ok {
-			if _, err := lister.ByNamespace("shop").Get("web"); err != nil {
+			cached, err := lister.ByNamespace("shop").Get("web")
+			if err != nil {
 				t.Fatalf("lister: %v", err)
+			}
+			// Cached without managedFields, but with the last-applied
+			// annotation the routers' whole-object writes must carry back.
+			m, _ := meta.Accessor(cached)
+			if len(m.GetManagedFields()) != 0 || m.GetAnnotations()[corev1.LastAppliedConfigAnnotation] == "" {
+				t.Errorf("cached VirtualService: managedFields %v, annotations %v", m.GetManagedFields(), m.GetAnnotations())
 			}
 			break
 		}
