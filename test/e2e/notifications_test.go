@@ -135,10 +135,15 @@ func TestNotificationsCanaryWithAnalysisDeliveredOnceInOrder(t *testing.T) {
 	if repeats := receiver.Repeats(); len(repeats) > 0 {
 		t.Errorf("ids delivered more than once: %v", repeats)
 	}
+	// A notification is marked sent after its receiver answered, so the
+	// last one's mark may still be on its way when the receiver has it.
 	for _, service := range []string{"webhook.audit", "slack"} {
-		for _, problem := range g.LedgerProblems("web", service) {
-			t.Errorf("ledger: %s", problem)
-		}
+		start := time.Now()
+		g.Eventually("every "+service+" entry of the ledger ends sent", 30*time.Second, func() (bool, string) {
+			problems := g.LedgerProblems("web", service)
+			return len(problems) == 0, strings.Join(problems, "; ")
+		})
+		t.Logf("ledger settled for %s after %s", service, time.Since(start))
 	}
 	expectOneEach(t, rev2, []string{notifications.OnRolloutUpdated, "step-1", notifications.OnAnalysisRunRunning,
 		notifications.OnAnalysisRunSuccess, "step-2", notifications.OnRolloutPaused, notifications.OnRolloutPromoted,
