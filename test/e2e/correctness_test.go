@@ -339,6 +339,12 @@ func TestAbortWhileManuallyPaused(t *testing.T) {
 		stable := deployHealthy(f, canaryRollout("web", 3, analysisStep("error-rate", version), "", "")).Status.StableRS
 		f.SetImage("web", imageV2)
 		name := waitForRunOfKind(f, v1alpha1.AnalysisKindStep, 1)
+		// The run is created just before the status that records its step:
+		// a pause written between the two would hold the Rollout at step 0,
+		// where the run of step 1 is not its own yet.
+		f.WaitForRollout("web", "is at its analysis step", 10*time.Second, func(ro *v1alpha1.Rollout) bool {
+			return ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex == 1
+		})
 		f.PatchSpec("web", map[string]any{"paused": true})
 		ro := f.WaitForRollout("web", "shows the manual pause", 10*time.Second, func(ro *v1alpha1.Rollout) bool {
 			return ro.Status.ObservedGeneration == ro.Generation && ro.Spec.Paused && ro.Status.Phase == v1alpha1.RolloutPhasePaused
