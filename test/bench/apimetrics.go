@@ -41,6 +41,9 @@ type snapshot struct {
 	// staleRetries are Rollout syncs that met a cache behind their own
 	// write, by the object that lagged.
 	staleRetries map[string]float64
+	// ownWriteReads are objects a sync read from the controller's own last
+	// write because the cache did not show it yet (instead of waiting).
+	ownWriteReads map[string]float64
 }
 
 func (p *controllerProc) scrape() (*snapshot, error) {
@@ -86,6 +89,9 @@ func (p *controllerProc) scrape() (*snapshot, error) {
 	for _, m := range families["sluice_rollout_stale_retries_total"].GetMetric() {
 		s.staleRetries[label(m, "object")] += m.GetCounter().GetValue()
 	}
+	for _, m := range families["sluice_rollout_own_write_reads_total"].GetMetric() {
+		s.ownWriteReads[label(m, "object")] += m.GetCounter().GetValue()
+	}
 	for _, m := range families["rest_client_request_duration_seconds"].GetMetric() {
 		s.apiSum += m.GetHistogram().GetSampleSum()
 		s.apiCount += float64(m.GetHistogram().GetSampleCount())
@@ -101,7 +107,7 @@ func (p *controllerProc) scrape() (*snapshot, error) {
 
 func emptySnapshot() *snapshot {
 	return &snapshot{requests: map[string]float64{}, failed: map[string]float64{}, events: map[string]float64{},
-		queueWait: map[string]histogram{}, clientLatency: map[string]histogram{}, staleRetries: map[string]float64{}}
+		queueWait: map[string]histogram{}, clientLatency: map[string]histogram{}, staleRetries: map[string]float64{}, ownWriteReads: map[string]float64{}}
 }
 
 func label(m *dto.Metric, name string) string {

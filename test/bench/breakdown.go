@@ -30,6 +30,10 @@ type phaseBreakdown struct {
 	// write and looked again 50 ms later, by the object that lagged.
 	StaleRetries           map[string]float64 `json:"staleRetries,omitempty"`
 	StaleRetriesPerRollout float64            `json:"staleRetriesPerRollout"`
+	// OwnWriteReads are the objects syncs read from the controller's own
+	// last write instead of waiting for the cache, by object.
+	OwnWriteReads           map[string]float64 `json:"ownWriteReads,omitempty"`
+	OwnWriteReadsPerRollout float64            `json:"ownWriteReadsPerRollout"`
 }
 
 // requestLatency is one verb and resource, timed by both ends.
@@ -56,6 +60,7 @@ func breakdownBetween(a, b *snapshot, sa, sb serverLatency, perRollout int) *pha
 		Reconcile:     statOf(b.reconcile.minus(a.reconcile)),
 		ServerScraped: sa != nil && sb != nil,
 		StaleRetries:  mapDiff(a.staleRetries, b.staleRetries),
+		OwnWriteReads: mapDiff(a.ownWriteReads, b.ownWriteReads),
 	}
 	for name, h := range b.queueWait {
 		if s := statOf(h.minus(a.queueWait[name])); s.Count > 0 {
@@ -67,6 +72,11 @@ func breakdownBetween(a, b *snapshot, sa, sb serverLatency, perRollout int) *pha
 		total += n
 	}
 	out.StaleRetriesPerRollout = total / float64(max(perRollout, 1))
+	reads := 0.0
+	for _, n := range out.OwnWriteReads {
+		reads += n
+	}
+	out.OwnWriteReadsPerRollout = reads / float64(max(perRollout, 1))
 
 	keys := map[string]bool{}
 	for key, h := range b.clientLatency {

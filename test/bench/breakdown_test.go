@@ -42,6 +42,7 @@ func TestBreakdownShowsThePhaseOnly(t *testing.T) {
 	b.clientLatency["watch replicasets.apps"] = hist(bounds, []float64{3, 3, 3}, 0)
 	b.staleRetries["rollout"] = 3
 	a.staleRetries["service"], b.staleRetries["service"] = 2, 2
+	a.ownWriteReads["rollout"], b.ownWriteReads["rollout"] = 4, 9
 	sa := serverLatency{benchImagePatch: hist(bounds, []float64{1, 1, 1}, 0.001)}
 	sb := serverLatency{
 		benchImagePatch:                     hist(bounds, []float64{1, 11, 11}, 0.001+0.2),
@@ -51,6 +52,9 @@ func TestBreakdownShowsThePhaseOnly(t *testing.T) {
 	bd := breakdownBetween(a, b, sa, sb, 10)
 	if len(bd.QueueWait) != 1 || bd.QueueWait["rollouts"].Count != 20 || bd.QueueWait["rollouts"].Mean != 60 {
 		t.Errorf("queue wait %+v, want the rollouts queue's 20 waits of 60 ms mean", bd.QueueWait)
+	}
+	if bd.OwnWriteReadsPerRollout != 0.5 || bd.OwnWriteReads["rollout"] != 5 {
+		t.Errorf("own-write reads %v (%v per Rollout), want 5 on the rollout in the phase", bd.OwnWriteReads, bd.OwnWriteReadsPerRollout)
 	}
 	if bd.StaleRetriesPerRollout != 0.3 || len(bd.StaleRetries) != 1 {
 		t.Errorf("stale retries %v (%v per Rollout), want 3 on the rollout in the phase", bd.StaleRetries, bd.StaleRetriesPerRollout)

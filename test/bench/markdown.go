@@ -202,7 +202,18 @@ func (r *report) breakdownTable(b *strings.Builder) {
 	if len(lagged) > 0 {
 		detail = strings.Join(lagged, ", ")
 	}
-	fmt.Fprintf(b, "| cache behind the controller's own write: stale retries per Rollout, each looking again 50 ms later (%s) | | | | %.2f |\n\n", detail, bd.StaleRetriesPerRollout)
+	fmt.Fprintf(b, "| cache behind the controller's own write: stale retries per Rollout, each looking again 50 ms later (%s) | | | | %.2f |\n", detail, bd.StaleRetriesPerRollout)
+	var read []string
+	for _, o := range sortedKeys(bd.OwnWriteReads) {
+		if bd.OwnWriteReads[o] > 0 {
+			read = append(read, fmt.Sprintf("%s %.0f", o, bd.OwnWriteReads[o]))
+		}
+	}
+	detail = "none"
+	if len(read) > 0 {
+		detail = strings.Join(read, ", ")
+	}
+	fmt.Fprintf(b, "| cache behind the controller's own write: objects read from that write instead, per Rollout (%s) | | | | %.2f |\n\n", detail, bd.OwnWriteReadsPerRollout)
 }
 
 func (r *report) writesTable(b *strings.Builder) {
