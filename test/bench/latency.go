@@ -209,7 +209,9 @@ func (r *rolloutTimeline) reactions(s *sampleSet) {
 	}
 	if last := r.reached[len(r.reached)-1]; last >= 0 && r.healthy >= 0 {
 		s.add(100, kind, "last step complete", "Healthy (promotion)", r.healthy-last)
-		r.stableEndpointsMoved(s, last)
+		// The stable Service may switch in the sync that records the last
+		// step, so its slices can move before that status arrives.
+		r.stableEndpointsMoved(s, r.w.done)
 	}
 }
 

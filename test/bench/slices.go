@@ -57,7 +57,7 @@ func (o *observer) sliceChanged(obj any) {
 }
 
 // stableEndpointsMoved measures a routed promotion's reaction: from the first
-// slice change after the last step that shows the stable Service on the new
+// slice change after the given time that shows the stable Service on the new
 // pods alone, to the controller's next write.
 func (r *rolloutTimeline) stableEndpointsMoved(s *sampleSet, after time.Duration) {
 	moved := r.first(func(o obs) bool {
