@@ -36,6 +36,10 @@ type reaction struct {
 	Trigger string `json:"trigger"`
 	Action  string `json:"action"`
 	Ms      dist   `json:"ms"`
+	// Span marks a row whose interval also holds another component's work
+	// between the trigger and the action (a routed promotion waits for the
+	// EndpointSlice controller), so it is not the controller's reaction time.
+	Span bool `json:"span,omitempty"`
 	// order sorts the rows in the order a Rollout meets them.
 	order int
 }
@@ -63,7 +67,15 @@ type sampleSet struct {
 }
 
 func (s *sampleSet) add(order int, kind, trigger, action string, d time.Duration) {
-	k := reaction{Kind: kind, Trigger: trigger, Action: action, order: order}
+	s.addRow(reaction{Kind: kind, Trigger: trigger, Action: action, order: order}, d)
+}
+
+// addSpan adds a sample to a row marked Span.
+func (s *sampleSet) addSpan(order int, kind, trigger, action string, d time.Duration) {
+	s.addRow(reaction{Kind: kind, Trigger: trigger, Action: action, Span: true, order: order}, d)
+}
+
+func (s *sampleSet) addRow(k reaction, d time.Duration) {
 	if s.samples == nil {
 		s.samples = map[reaction][]float64{}
 	}
@@ -208,10 +220,15 @@ func (r *rolloutTimeline) reactions(s *sampleSet) {
 		}
 	}
 	if last := r.reached[len(r.reached)-1]; last >= 0 && r.healthy >= 0 {
-		s.add(100, kind, "last step complete", "Healthy (promotion)", r.healthy-last)
 		// The stable Service may switch in the sync that records the last
-		// step, so its slices can move before that status arrives.
-		r.stableEndpointsMoved(s, r.w.done)
+		// step, so its slices can move before that status arrives. When
+		// they do, the promotion waited for the EndpointSlice controller
+		// and its own reaction is the endpoints row.
+		if r.stableEndpointsMoved(s, r.w.done) {
+			s.addSpan(100, kind, "last step complete", "Healthy (promotion, after the EndpointSlice controller)", r.healthy-last)
+		} else {
+			s.add(100, kind, "last step complete", "Healthy (promotion)", r.healthy-last)
+		}
 	}
 }
 

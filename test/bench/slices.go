@@ -58,15 +58,17 @@ func (o *observer) sliceChanged(obj any) {
 
 // stableEndpointsMoved measures a routed promotion's reaction: from the first
 // slice change after the given time that shows the stable Service on the new
-// pods alone, to the controller's next write.
-func (r *rolloutTimeline) stableEndpointsMoved(s *sampleSet, after time.Duration) {
+// pods alone, to the controller's next write. It reports whether the slices
+// moved at all (Rollouts without a stable Service have none).
+func (r *rolloutTimeline) stableEndpointsMoved(s *sampleSet, after time.Duration) bool {
 	moved := r.first(func(o obs) bool {
 		return o.At >= after && o.Kind == obsSlice && o.Name == "stable" && o.Hash == r.newHash
 	})
 	if moved < 0 {
-		return
+		return false
 	}
 	if next := r.first(func(o obs) bool { return o.At >= moved && o.Write && o.Kind != obsRun }); next >= 0 {
 		s.add(101, r.w.kind, "stable Service's endpoints on the new pods", "next write", next-moved)
 	}
+	return true
 }

@@ -47,3 +47,40 @@ func TestStableEndpointsMovedIsTheNextWrite(t *testing.T) {
 		t.Errorf("reactions = %+v, want one of 30 ms (450 → 480)", s.samples)
 	}
 }
+
+// TestRoutedPromotionIsASpanLeftOutOfTheWorst: a promotion that waited for the
+// stable Service's slices holds the EndpointSlice controller's time, so the
+// "worst p95 event → action" is taken from the controller's own reactions,
+// the endpoints row among them.
+func TestRoutedPromotionIsASpanLeftOutOfTheWorst(t *testing.T) {
+	at := func(ms int) time.Duration { return time.Duration(ms) * time.Millisecond }
+	r := &rolloutTimeline{w: rolloutWave{kind: kindIstio}, newHash: "new", healthy: at(480), obs: []obs{
+		{At: at(100), Kind: obsRollout, Write: true, Step: 3, PodHash: "new"},
+		{At: at(450), Kind: obsSlice, Name: "stable", Hash: "new"},
+		{At: at(480), Kind: obsVS, Write: true},
+	}}
+	r.reached = []time.Duration{at(0), at(10), at(20), at(100)}
+	s := &sampleSet{}
+	r.reactions(s)
+	var rows []reaction
+	for _, k := range s.keys {
+		k.Ms = distOf(s.samples[k])
+		rows = append(rows, k)
+	}
+	worst := worstReaction(rows)
+	if worst == nil || worst.Span || worst.Trigger != "stable Service's endpoints on the new pods" || worst.Ms.P95 != 30 {
+		t.Fatalf("worst = %+v, want the endpoints row (30 ms), not the 380 ms promotion span; rows %+v", worst, rows)
+	}
+	spans := 0
+	for _, row := range rows {
+		if row.Span {
+			spans++
+			if row.Ms.P95 != 380 {
+				t.Errorf("promotion span = %v ms, want 380 (100 → 480)", row.Ms.P95)
+			}
+		}
+	}
+	if spans != 1 {
+		t.Errorf("%d span rows, want the promotion alone", spans)
+	}
+}
