@@ -126,6 +126,14 @@ func NewController(cfg Config) (*Controller, error) {
 	}); err != nil {
 		return nil, err
 	}
+	// The cache catching up with this controller's own status writes frees the
+	// runs those writes returned (freshness.Tracker.Observed).
+	if _, err := cfg.Runs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.freshness.Observed,
+		UpdateFunc: func(_, obj any) { c.freshness.Observed(obj) },
+	}); err != nil {
+		return nil, err
+	}
 	if cfg.Jobs != nil {
 		c.synced = append(c.synced, cfg.Jobs.Informer().HasSynced)
 		if _, err := cfg.Jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{

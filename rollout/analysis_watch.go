@@ -32,6 +32,9 @@ func (c *Controller) watchAnalysis(cfg Config) error {
 	if err := onEveryChange(runs, c.enqueueRunOwner); err != nil {
 		return err
 	}
+	if err := onEveryChange(runs, c.freshness.Observed); err != nil {
+		return err
+	}
 	if err := onEveryChange(cfg.AnalysisTemplates.Informer(), c.enqueueTemplateUsers); err != nil {
 		return err
 	}

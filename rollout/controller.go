@@ -173,6 +173,13 @@ func NewController(cfg Config) (*Controller, error) {
 	if err := onEveryChange(cfg.ReplicaSets.Informer(), c.enqueueOwner); err != nil {
 		return nil, err
 	}
+	// The caches catching up with sluice's own writes free the objects those
+	// writes returned (freshness.Tracker.Observed).
+	for _, informer := range []cache.SharedInformer{cfg.Rollouts.Informer(), cfg.ReplicaSets.Informer(), cfg.Services.Informer()} {
+		if err := onEveryChange(informer, c.freshness.Observed); err != nil {
+			return nil, err
+		}
+	}
 	if err := onEveryChange(cfg.Services.Informer(), c.enqueueServiceUsers); err != nil {
 		return nil, err
 	}

@@ -109,6 +109,25 @@ func (f *Tracker) Wrote(before, after metav1.Object) {
 	f.written[before.GetUID()] = w
 }
 
+// Observed drops the record of an object as soon as its informer delivers a
+// version at or past this controller's last write to it. Syncs drop caught-up
+// records too, but only when they next read the object; until then the record
+// kept the whole object its last write returned — at 10,000 Rollouts, with the
+// work queue seconds deep, tens of MiB of second copies. Call it from the
+// informer's add and update handlers; values that are not objects (a delete's
+// tombstone) are ignored.
+func (f *Tracker) Observed(obj any) {
+	o, ok := obj.(metav1.Object)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, recorded := f.written[o.GetUID()]; recorded {
+		f.staleLocked(o)
+	}
+}
+
 // AwaitChange records that obj, as cached now, is about to change because of
 // something this controller did to another object (evicting a ReplicaSet's pod
 // makes the ReplicaSet controller rewrite its status). Until the cache shows a

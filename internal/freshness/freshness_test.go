@@ -133,3 +133,23 @@ func TestPendingUntilCached(t *testing.T) {
 		t.Errorf("another owner: pending %v", got)
 	}
 }
+
+// TestObservedDropsTheKeptObject: the informer delivering the controller's own
+// write (or anything newer) frees the object that write returned, without a
+// sync reading it; an older delivery keeps it, and a tombstone is ignored.
+func TestObservedDropsTheKeptObject(t *testing.T) {
+	f := New()
+	f.Wrote(version("10"), version("11"))
+	f.Observed(version("10"))
+	f.Observed(struct{}{})
+	if _, ok := f.written["rs-1"]; !ok {
+		t.Fatal("an older delivery dropped the record")
+	}
+	if latest, ok := f.Latest(version("10")); !ok || latest.GetResourceVersion() != "11" {
+		t.Fatalf("Latest after an older delivery = %v, %v; want the written 11", latest, ok)
+	}
+	f.Observed(version("11"))
+	if n := len(f.written); n != 0 {
+		t.Fatalf("%d records kept after the informer showed the write", n)
+	}
+}
