@@ -87,11 +87,12 @@ bench: build
 	  status=0; $(GO) run ./test/bench --controller-bin=$(BIN)/sluice-controller $(BENCH_ARGS) || status=$$?; \
 	  if [ $$started = 1 ]; then $(CLUSTER) down; fi; exit $$status
 
-## bench-micro: micro-benchmarks of decoding watch events (JSON, CBOR, protobuf) and of what a cached
-##   object keeps (docs/benchmarks.md, "Decoding and caches"); no cluster. BENCH_MICRO_ARGS='-count=5'
+## bench-micro: micro-benchmarks of decoding watch events (JSON, CBOR, protobuf), of what a cached
+##   object keeps (docs/benchmarks.md, "Decoding and caches") and of one look of the judge's
+##   statistics ("Cost of the new features"); no cluster. BENCH_MICRO_ARGS='-count=5'
 BENCH_MICRO_ARGS ?=
 bench-micro:
-	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1 $(BENCH_MICRO_ARGS) ./test/bench/decode ./pkg/controller
+	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1 $(BENCH_MICRO_ARGS) ./test/bench/decode ./pkg/controller ./analysis/judge
 
 ## fuzz: each Go fuzz target for FUZZTIME (default 1m); crashers land in the package's
 ##   testdata/fuzz, which `go test` then runs as seeds. FUZZTIME=10m for a long run.
